@@ -1,0 +1,79 @@
+"""Command line: ``pathways <command> ...``.
+
+Each command's options are declared here; its work is done by a ``run_<command>(args) -> int`` function in the
+module named in ``COMMANDS`` (imported lazily so ``pathways catalog`` does not pay for pvlib or Pyomo).
+Bad input (``InputError``) prints one line per problem to stderr and exits with code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import EXIT_BAD_INPUT, InputError
+
+COMMANDS = {
+    "yield": "pathways.pv:run_yield",
+    "catalog": "pathways.catalog:run_catalog",
+    "validate": "pathways.config:run_validate",
+    "plan": "pathways.report:run_plan",
+}
+
+
+def _add_scenario_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                   help="scenario name (in scenarios/) or YAML file; repeat to compose, later ones win on no key")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="set_values",
+                   help="override one dotted key, e.g. --set finance.discount_rate=0.06 (highest precedence)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pathways", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("yield", help="hourly PV yield of one roof orientation (pvlib)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--city", help="city name in English or Chinese (e.g. Suzhou, 苏州)")
+    where.add_argument("--lat", type=float, help="latitude in degrees north (use with --lon)")
+    p.add_argument("--lon", type=float, help="longitude in degrees east")
+    p.add_argument("--weather", help="own weather file (EPW or TMY CSV) instead of the nearest station")
+    p.add_argument("--tilt", type=float, required=True, help="tilt in degrees, 0-90")
+    p.add_argument("--azimuth", type=float, default=180.0, help="azimuth in degrees, 0-360 (180 = south)")
+    p.add_argument("--mounting", default="open_rack",
+                   choices=["open_rack", "close_roof", "bipv_roof", "bipv_facade"])
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("catalog", help="print the measure catalog with sources")
+    p.add_argument("--family", help="solar, equipment, energy_service, carbon or digital")
+    p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
+
+    p = sub.add_parser("validate", help="check a model (site or park) or scenario file")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = sub.add_parser("plan", help="phased decarbonisation plan for one SME")
+    p.add_argument("model", metavar="MODEL.yaml")
+    _add_scenario_options(p)
+    p.add_argument("--objective", default="npv", choices=["npv", "min-cost", "max-abatement"])
+    p.add_argument("--years", type=int, help="plan years T (default 5)")
+    p.add_argument("--alternatives", type=int, default=3, help="K best distinct alternative plans")
+    p.add_argument("--lang", default="en", choices=["en", "zh"])
+    p.add_argument("--json", metavar="FILE|-", help="write the JSON result to FILE, or - for stdout")
+    p.add_argument("--time-limit", type=float, default=60.0, help="solver time limit in seconds")
+    p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap to stop at")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module_name, func_name = COMMANDS[args.command].split(":")
+    try:
+        run = getattr(importlib.import_module(module_name), func_name)
+        return int(run(args) or 0)
+    except InputError as exc:
+        for line in exc.problems:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
