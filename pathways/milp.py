@@ -1,0 +1,589 @@
+"""Multi-year MILP of one site (Pyomo, solved by HiGHS through Pyomo's persistent appsi interface).
+
+Notation: options o (measure x roof segment or size step), plan years t = 1..T, years k = 1..H, modes m.
+x[o,t,m] in {0,1} adopts option o in year t with mode m; s[o,t,m] >= 0 is its size for PV (kWp) and batteries
+(kWh). a[o,k,g] = sum of x[o,t,m] over the (t,m) that are alive in year k and in contract group g
+(g = owner: own-like modes or after an ESCO term; ss: shared savings in term; host: energy-cost hosting in term).
+
+Energy (exact linearisation of the evaluator's model, ``pathways.problem``): for every end use e and year k the
+remaining fraction R[e,n,k] after the n-th option of its chain is
+    R[e,n,k] = R[e,n-1,k] - f_n * sum_g w[e,n,k,g] - f_n * sum_d b_d * wb[e,n,k,d],
+where w = R[e,n-1,k] * a[o_n,k,g] and wb = R[e,n-1,k] * (a[o_n,k] AND a[d,k]) (digital boost d) are products of a
+variable in [0,1] with a binary, written exactly with McCormick inequalities. Electricity
+E[k] = sum_e B_e R[e,last,k] + heat-pump electricity - absolute savings; the hourly load is E[k]/E0 times the
+baseline load (``ratio[k]``). PV value uses the concave piecewise-linear curve V(P) of the baseline load
+(``pathways.value``); because V(P; r) = r V(P/r) for a load scaled by r, the value is the hypograph
+    v[k] <= alpha_j * ratio[k] + beta_j * P[k]   for every piece j,
+exact up to the curve's interpolation error (below ``pv_curve_tolerance``) and exact when all segments share one
+profile shape; the evaluator reports the exact hourly number and the result says which one is shown.
+
+Constraint families (one function each below): adopt_at_most_once, exclusive_groups, one_pv_mode, prerequisites,
+roof_area, budget, portfolio_payback, co2_target, chain (energy), pv_value, battery_value, carbon_revenue.
+Per-action payback limits are applied before the model is built (options or PV sizes beyond the limit are not
+offered; the action is judged alone on the baseline site).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+
+from .economics import annuity_factor, discount_factors
+from .problem import OWN_LIKE, Action, Problem, chains
+
+GROUPS = ("owner", "ss", "host")
+
+
+@dataclass
+class SolveResult:
+    status: str                    # optimal | time_limit | infeasible | error
+    objective: float | None
+    bound: float | None
+    mip_gap: float | None
+    solve_seconds: float
+    build_seconds: float
+    plan: list[Action] = field(default_factory=list)
+    message: str = ""
+
+
+def pv_curves(problem: Problem, key: str, max_kwp: float) -> dict[str, np.ndarray]:
+    """Breakpoints (kWp) of the PV value curve on the baseline load (``pathways.value.pv_value_curve``), with the
+    exact total value (CNY/yr), self-consumption value (CNY/yr) and self-consumed kWh at each breakpoint."""
+    from .value import pv_value_curve
+    load0 = problem.baseline_electricity_kwh * problem.load_shape
+    profile = problem.pv_profiles[key]
+    curve = pv_value_curve(profile, load0, problem.price_cny_per_kwh, problem.export_price_cny_per_kwh,
+                           max_kwp=max_kwp, rel_tol=problem.pv_curve_tolerance)
+    bp = np.asarray(curve.breakpoints, dtype=float)
+    used = np.minimum(load0[None, :], bp[:, None] * profile[None, :])
+    return {"kwp": bp, "value_cny": np.asarray(curve.value_cny, dtype=float),
+            "self_value_cny": used @ problem.price_cny_per_kwh, "self_kwh": used.sum(axis=1)}
+
+
+def _pieces(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
+    """(intercept, slope) of each segment of a concave PWL given by breakpoints; the last extends to infinity."""
+    out = []
+    for j in range(len(x) - 1):
+        if x[j + 1] <= x[j]:
+            continue
+        b = (y[j + 1] - y[j]) / (x[j + 1] - x[j])
+        out.append((float(y[j] - b * x[j]), float(b)))
+    return out
+
+
+class PlanModel:
+    """Builds the Pyomo model once; ``solve`` can be called again after changing mutable parameters."""
+
+    def __init__(self, problem: Problem, objective: str = "npv", allowed: dict | None = None,
+                 min_abatement_t: float | None = None):
+        t0 = time.perf_counter()
+        self.p = problem
+        self.objective_kind = objective
+        self.allowed = allowed  # {(option_id, mode): max_size or None} after payback filtering
+        self.m = pyo.ConcreteModel()
+        self._index()
+        self._variables()
+        self.adopt_at_most_once()
+        self.exclusive_groups()
+        self.one_pv_mode()
+        self.prerequisites()
+        self.roof_area()
+        self.chain()
+        self.pv_value()
+        self.battery_value()
+        self.carbon_revenue()
+        self._cash_flows()
+        self.budget()
+        self.portfolio_payback()
+        self.co2_target()
+        self._objective(min_abatement_t)
+        self.build_seconds = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ index sets
+    def _index(self) -> None:
+        p = self.p
+        T, H = p.plan_years, p.horizon
+        self.T, self.H = T, H
+        self.K = list(range(1, H + 1))
+        cols = []
+        for i, o in enumerate(p.options):
+            for mode in o.modes:
+                if self.allowed is not None and (o.option_id, mode) not in self.allowed:
+                    continue
+                for t in range(1, T + 1):
+                    cols.append((i, t, mode))
+        self.cols = cols
+        self.cont_cols = [c for c in cols if p.options[c[0]].continuous]
+        self.alive = {}      # (i, k, g) -> list of cols
+        for c in cols:
+            i, t, mode = c
+            o = p.options[i]
+            term = 0 if mode in OWN_LIKE else int(p.term(mode, "term_years"))
+            for k in range(t, min(t + o.lifetime_years - 1, H) + 1):
+                age = k - t + 1
+                g = "owner"
+                if mode == "shared_savings" and age <= term:
+                    g = "ss"
+                elif mode == "energy_cost_hosting" and age <= term:
+                    g = "host"
+                self.alive.setdefault((i, k, g), []).append(c)
+                self.alive.setdefault((i, k, "all"), []).append(c)
+        self.chain_items = chains(p)
+        measure_opts: dict[str, list[int]] = {}
+        for i, o in enumerate(p.options):
+            measure_opts.setdefault(o.measure_id, []).append(i)
+        self.measure_opts = measure_opts
+
+    def a(self, i: int, k: int, g: str = "all"):
+        cols = self.alive.get((i, k, g), [])
+        return sum(self.m.x[c] for c in cols) if cols else 0
+
+    def size_alive(self, i: int, k: int, weight=None):
+        """Sum of sizes of option i alive in year k (times weight(col, age) if given)."""
+        expr = 0
+        for c in self.alive.get((i, k, "all"), []):
+            w = 1.0 if weight is None else weight(c, k - c[1] + 1)
+            if w:
+                expr += w * self.m.s[c]
+        return expr
+
+    # ------------------------------------------------------------------ variables
+    def _variables(self) -> None:
+        m, p = self.m, self.p
+        m.x = pyo.Var(self.cols, domain=pyo.Binary)
+        m.s = pyo.Var(self.cont_cols, domain=pyo.NonNegativeReals)
+        max_size = {}
+        for c in self.cont_cols:
+            o = p.options[c[0]]
+            cap = self.allowed.get((o.option_id, c[2])) if self.allowed else None
+            max_size[c] = o.size if cap is None else min(o.size, cap)
+        m.size_link = pyo.Constraint(self.cont_cols, rule=lambda m, *c: m.s[c] <= max_size[c] * m.x[c])
+        # upfront subsidy of a continuous option: min(share * capex, cap), as a hypograph (it is a benefit)
+        m.sub = pyo.Var(self.cols, domain=pyo.NonNegativeReals)
+
+        def sub_share(m, *c):
+            o = p.options[c[0]]
+            capex = o.capex_cny * m.x[c] + (o.capex_cny_per_unit * m.s[c] if o.continuous else 0)
+            return m.sub[c] <= o.subsidy_capex_share * capex
+        m.sub_share = pyo.Constraint(self.cols, rule=sub_share)
+        m.sub_cap = pyo.Constraint(self.cols, rule=lambda m, *c: m.sub[c] <= min(p.options[c[0]].subsidy_cap_cny,
+                                                                                 1e12) * m.x[c])
+
+    def capex(self, c):
+        o = self.p.options[c[0]]
+        return o.capex_cny * self.m.x[c] + (o.capex_cny_per_unit * self.m.s[c] if o.continuous else 0)
+
+    def size(self, c):
+        return self.m.s[c] if self.p.options[c[0]].continuous else self.p.options[c[0]].size * self.m.x[c]
+
+    # ------------------------------------------------------------------ constraint families
+    def adopt_at_most_once(self) -> None:
+        """sum_{t,m} x[o,t,m] <= 1 for every option o."""
+        by_opt: dict[int, list] = {}
+        for c in self.cols:
+            by_opt.setdefault(c[0], []).append(c)
+        self.m.at_most_once = pyo.Constraint(list(by_opt), rule=lambda m, i: sum(m.x[c] for c in by_opt[i]) <= 1)
+
+    def exclusive_groups(self) -> None:
+        """sum over options o in group G, years and modes of x[o,t,m] <= 1 (BAPV vs BIPV on a segment, one heat
+        source, ...)."""
+        groups: dict[str, list] = {}
+        for c in self.cols:
+            for g in self.p.options[c[0]].exclusive_groups:
+                groups.setdefault(g, []).append(c)
+        groups = {g: cs for g, cs in groups.items() if len({c[0] for c in cs}) > 1}
+        self.m.exclusive = pyo.Constraint(list(groups), rule=lambda m, g: sum(m.x[c] for c in groups[g]) <= 1)
+
+    def one_pv_mode(self) -> None:
+        """PV on all segments of a site uses one financing mode: x[o,t,m] <= z[m], sum_m z[m] <= 1."""
+        pv_cols = [c for c in self.cols if self.p.options[c[0]].kind == "pv"]
+        modes = sorted({c[2] for c in pv_cols})
+        self.m.pv_mode = pyo.Var(modes, domain=pyo.Binary)
+        self.m.pv_mode_link = pyo.Constraint(pv_cols, rule=lambda m, *c: m.x[c] <= m.pv_mode[c[2]])
+        if modes:
+            self.m.pv_one_mode = pyo.Constraint(expr=sum(self.m.pv_mode[mm] for mm in modes) <= 1)
+
+    def prerequisites(self) -> None:
+        """For option o of a measure needing measure q: sum_{t'<=t,m} x[o,t',m] <= sum_{o' of q, t'<=t, m} x[o',t',m]
+        (the prerequisite is adopted in the same year or earlier). A missing prerequisite forbids o."""
+        rows = []
+        for i, o in enumerate(self.p.options):
+            for q in o.prerequisites:
+                for t in range(1, self.T + 1):
+                    rows.append((i, q, t))
+        by_opt_year = {}
+        for c in self.cols:
+            by_opt_year.setdefault((c[0], c[1]), []).append(c)
+
+        def upto(i, t):
+            return sum(self.m.x[c] for tt in range(1, t + 1) for c in by_opt_year.get((i, tt), []))
+
+        def rule(m, i, q, t):
+            lhs = upto(i, t)
+            if isinstance(lhs, int):
+                return pyo.Constraint.Skip
+            rhs = sum(upto(j, t) for j in self.measure_opts.get(q, []))
+            return lhs <= rhs
+        self.m.prereq = pyo.Constraint(rows, rule=rule)
+
+    def roof_area(self) -> None:
+        """sum over PV options o on roof r of area_per_kWp(o) * s[o,t,m] <= usable area of r."""
+        roofs: dict[str, list] = {}
+        for c in self.cont_cols:
+            o = self.p.options[c[0]]
+            if o.kind == "pv" and o.roof_id in self.p.roof_area_m2:
+                roofs.setdefault(o.roof_id, []).append(c)
+        self.m.roof = pyo.Constraint(list(roofs), rule=lambda m, r: sum(
+            self.p.options[c[0]].area_m2_per_unit * m.s[c] for c in roofs[r]) <= self.p.roof_area_m2[r])
+
+    def chain(self) -> None:
+        """R[e,n,k] = R[e,n-1,k] - f_n (sum_g w[e,n,k,g] + sum_d b_d wb[e,n,k,d]); w, wb McCormick-exact."""
+        m, p = self.m, self.p
+        R_idx, w_idx, y_idx = [], [], []
+        prev = {}
+        for e, items in self.chain_items.items():
+            for n, (i, f) in enumerate(items, start=1):
+                o = p.options[i]
+                boosters = [] if o.kind == "heat" and o.heat_end_use == e else [
+                    (d, p.options[d].enables[o.measure_id]) for d in range(len(p.options))
+                    if o.measure_id in p.options[d].enables]
+                for k in self.K:
+                    if not any((i, k, g) in self.alive for g in GROUPS):
+                        continue
+                    R_idx.append((e, n, k))
+                    for g in GROUPS:
+                        if (i, k, g) in self.alive:
+                            w_idx.append((e, n, k, g, -1))
+                            for d, _ in boosters:
+                                if (d, k, "all") in self.alive:
+                                    w_idx.append((e, n, k, g, d))
+                                    y_idx.append((i, d, k, g))
+        m.R = pyo.Var(R_idx, bounds=(0, 1))
+        m.w = pyo.Var(w_idx, bounds=(0, 1))
+        y_idx = sorted(set(y_idx))
+        m.y = pyo.Var(y_idx, bounds=(0, 1))
+        m.y_le_a = pyo.Constraint(y_idx, rule=lambda m, i, d, k, g: m.y[i, d, k, g] <= self.a(i, k, g))
+        m.y_le_d = pyo.Constraint(y_idx, rule=lambda m, i, d, k, g: m.y[i, d, k, g] <= self.a(d, k))
+        m.y_ge = pyo.Constraint(y_idx, rule=lambda m, i, d, k, g:
+                                m.y[i, d, k, g] >= self.a(i, k, g) + self.a(d, k) - 1)
+        R_set = set(R_idx)
+        self.R_last = {}
+        for e, items in self.chain_items.items():
+            for k in self.K:
+                last = max((n for n in range(1, len(items) + 1) if (e, n, k) in R_set), default=None)
+                self.R_last[e, k] = m.R[e, last, k] if last else 1.0
+
+        def R_prev(e, n, k):
+            for nn in range(n - 1, 0, -1):
+                if (e, nn, k) in R_set:
+                    return m.R[e, nn, k]
+            return 1.0
+        self.R_prev = R_prev
+
+        def binary_of(e, n, k, g, d):
+            i = self.chain_items[e][n - 1][0]
+            return self.a(i, k, g) if d == -1 else m.y[i, d, k, g]
+
+        m.w_le_bin = pyo.Constraint(w_idx, rule=lambda m, e, n, k, g, d: m.w[e, n, k, g, d] <= binary_of(e, n, k, g, d))
+        m.w_le_R = pyo.Constraint(w_idx, rule=lambda m, e, n, k, g, d: m.w[e, n, k, g, d] <= R_prev(e, n, k))
+        m.w_ge = pyo.Constraint(w_idx, rule=lambda m, e, n, k, g, d:
+                                m.w[e, n, k, g, d] >= R_prev(e, n, k) - (1 - binary_of(e, n, k, g, d)))
+        w_by = {}
+        for key in w_idx:
+            w_by.setdefault(key[:3], []).append(key)
+        self.w_by = w_by
+
+        def coef(e, n, d):
+            i, f = self.chain_items[e][n - 1]
+            return f if d == -1 else f * p.options[d].enables[p.options[i].measure_id]
+
+        def chain_rule(m, e, n, k):
+            return m.R[e, n, k] == R_prev(e, n, k) - sum(coef(e, n, key[4]) * m.w[key] for key in w_by[e, n, k])
+        m.chain = pyo.Constraint(R_idx, rule=chain_rule)
+        self.coef = coef
+
+        # energy by year
+        self.E, self.fuel, self.added = {}, {}, {}
+        for k in self.K:
+            added = 0
+            for e, items in self.chain_items.items():
+                if e not in p.fuel_end_uses:
+                    continue
+                heat_kwh = sum(v * p.fuel_heat_kwh[c] for c, v in p.fuel_end_uses[e].items())
+                for n, (i, f) in enumerate(items, start=1):
+                    o = p.options[i]
+                    if o.kind == "heat" and o.heat_end_use == e and (e, n, k) in w_by:
+                        added += f * heat_kwh / o.heat_cop * sum(m.w[key] for key in w_by[e, n, k])
+            self.added[k] = added
+            E = sum(B * self.R_last[e, k] for e, B in p.electricity_end_uses_kwh.items()) + added
+            E -= sum(o.abs_electricity_kwh * self.a(i, k) for i, o in enumerate(p.options) if o.abs_electricity_kwh)
+            self.E[k] = E
+            for carrier in p.fuel_price_cny:
+                q = sum(v.get(carrier, 0.0) * self.R_last[e, k] for e, v in p.fuel_end_uses.items())
+                q -= sum(o.abs_fuel.get(carrier, 0.0) * self.a(i, k) for i, o in enumerate(p.options) if o.abs_fuel)
+                self.fuel[k, carrier] = q
+        E0 = p.baseline_electricity_kwh
+        self.ratio = {k: (self.E[k] / E0 if E0 > 0 else 0) for k in self.K}
+
+    def _perf(self, age: int) -> float:
+        e = self.p.econ
+        return (1 - e.degradation_first_year) * (1 - e.degradation_per_year) ** (age - 1)
+
+    def pv_value(self) -> None:
+        """v[k] <= alpha_j ratio[k] + beta_j P_own[k]; u[k] <= disc (alpha'_j ratio[k] + beta'_j P_emc[k]);
+        sc[k] <= gamma_j ratio[k] + delta_j (P_own[k] + P_emc[k]) for the self-consumed kWh (hypographs of the
+        perspective of the concave curves)."""
+        m, p = self.m, self.p
+        pv_opts = [i for i, o in enumerate(p.options) if o.kind == "pv"]
+        m.v = pyo.Var(self.K, domain=pyo.NonNegativeReals)
+        m.u = pyo.Var(self.K, domain=pyo.NonNegativeReals)
+        m.sc = pyo.Var(self.K, domain=pyo.NonNegativeReals)
+        if not pv_opts:
+            m.no_pv = pyo.Constraint(self.K, rule=lambda m, k: m.v[k] + m.u[k] + m.sc[k] <= 0)
+            self.gen_kwh = {k: 0 for k in self.K}
+            return
+        ref_key = p.options[pv_opts[0]].profile_key
+        ref_yield = float(p.pv_profiles[ref_key].sum())
+        total_kwp = sum(p.options[i].size * float(p.pv_profiles[p.options[i].profile_key].sum()) / ref_yield
+                        for i in pv_opts)
+        curve = pv_curves(p, ref_key, max_kwp=max(3.0 * total_kwp, 1.0))
+        self.pv_curve = curve
+        full = _pieces(curve["kwp"], curve["value_cny"])
+        sv = _pieces(curve["kwp"], curve["self_value_cny"])
+        skwh = _pieces(curve["kwp"], curve["self_kwh"])
+
+        def P(k, modes):
+            expr = 0
+            for i in pv_opts:
+                o = p.options[i]
+                scale = float(p.pv_profiles[o.profile_key].sum()) / ref_yield
+                expr += self.size_alive(i, k, lambda c, age: scale * self._perf(age) if c[2] in modes else 0.0)
+            return expr
+        own_modes = set(OWN_LIKE)
+        self.P_own = {k: P(k, own_modes) for k in self.K}
+        self.P_emc = {k: P(k, {"emc_pv"}) for k in self.K}
+        disc = p.term("emc_pv", "discount_frac")
+        J = range(len(full))
+        m.v_cut = pyo.Constraint(self.K, J, rule=lambda m, k, j:
+                                 m.v[k] <= full[j][0] * self.ratio[k] + full[j][1] * self.P_own[k])
+        m.u_cut = pyo.Constraint(self.K, range(len(sv)), rule=lambda m, k, j:
+                                 m.u[k] <= disc * (sv[j][0] * self.ratio[k] + sv[j][1] * self.P_emc[k]))
+        m.sc_cut = pyo.Constraint(self.K, range(len(skwh)), rule=lambda m, k, j:
+                                  m.sc[k] <= skwh[j][0] * self.ratio[k] + skwh[j][1] * (self.P_own[k] + self.P_emc[k]))
+        # generation of own-like PV for per-kWh subsidies (kWh), by year, only within each option's subsidy years
+        self.gen_sub = {}
+        for k in self.K:
+            expr = 0
+            for i in pv_opts:
+                o = p.options[i]
+                if o.subsidy_cny_per_kwh:
+                    y = float(p.pv_profiles[o.profile_key].sum())
+                    expr += o.subsidy_cny_per_kwh * self.size_alive(
+                        i, k, lambda c, age: y * self._perf(age) if c[2] in own_modes and age <= o.subsidy_years
+                        else 0.0)
+            self.gen_sub[k] = expr
+
+    def battery_value(self) -> None:
+        """bv[k] <= alpha_j + beta_j S[k] for the concave battery curve (alpha_0 = 0)."""
+        m, p = self.m, self.p
+        bat = [i for i, o in enumerate(p.options) if o.kind == "battery"]
+        m.bv = pyo.Var(self.K, domain=pyo.NonNegativeReals)
+        if not bat:
+            m.no_bat = pyo.Constraint(self.K, rule=lambda m, k: m.bv[k] <= 0)
+            return
+        rows = []
+        for i in bat:
+            xs, ys = p.options[i].battery_curve
+            rows.append((i, _pieces(np.asarray(xs), np.asarray(ys))))
+        m.bvi = pyo.Var([(i, k) for i in bat for k in self.K], domain=pyo.NonNegativeReals)
+        idx = [(i, k, j) for i, pcs in rows for k in self.K for j in range(len(pcs))]
+        pcs_of = dict(rows)
+        m.bv_cut = pyo.Constraint(idx, rule=lambda m, i, k, j: m.bvi[i, k] <= pcs_of[i][j][0] * self.a(i, k)
+                                  + pcs_of[i][j][1] * self.size_alive(i, k))
+        m.bv_sum = pyo.Constraint(self.K, rule=lambda m, k: m.bv[k] == sum(m.bvi[i, k] for i in bat))
+
+    def carbon_revenue(self) -> None:
+        """cr[o,k] <= M a[o,k]; cr[o,k] <= share_o * price * esc_c(k) * abatement[k]."""
+        m, p = self.m, self.p
+        g = p.grid_co2_t_per_kwh
+        base_fuel_co2 = sum(v * p.fuel_co2_t[c] for q in p.fuel_end_uses.values() for c, v in q.items())
+        E0 = p.baseline_electricity_kwh
+        self.em = {k: g[k - 1] * (self.E[k] - m.sc[k]) + sum(p.fuel_co2_t[c] * self.fuel[k, c]
+                                                               for c in p.fuel_price_cny) for k in self.K}
+        self.em0 = {k: g[k - 1] * E0 + base_fuel_co2 for k in self.K}
+        creditors = [i for i, o in enumerate(p.options) if o.carbon_credit_share > 0]
+        idx = [(i, k) for i in creditors for k in self.K if (i, k, "all") in self.alive]
+        m.cr = pyo.Var(idx, domain=pyo.NonNegativeReals)
+        esc_c = (1 + p.econ.carbon_escalation) ** (np.arange(1, self.H + 1) - 1)
+        big = max(self.em0.values()) * p.carbon_credit_price_cny_per_t * float(esc_c.max()) + 1.0
+        m.cr_gate = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= big * self.a(i, k))
+        m.cr_cap = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= p.options[i].carbon_credit_share
+                                  * p.carbon_credit_price_cny_per_t * esc_c[k - 1] * (self.em0[k] - self.em[k]))
+        self.cr_by_k = {k: sum(m.cr[i, kk] for (i, kk) in idx if kk == k) for k in self.K}
+
+    # ------------------------------------------------------------------ money
+    def _cash_flows(self) -> None:
+        """Owner's yearly flow F[k] (end of year k), upfront U[t] (start of year t) and residual at H."""
+        p, m = self.p, self.m
+        econ = p.econ
+        E0 = p.baseline_electricity_kwh
+        C0 = float((E0 * p.load_shape) @ p.price_cny_per_kwh)
+        avg = p.average_price_cny_per_kwh
+        ks = np.arange(1, self.H + 1)
+        esc_e = (1 + econ.electricity_escalation) ** (ks - 1)
+        esc_f = (1 + econ.fuel_escalation) ** (ks - 1)
+        fuel0 = {c: sum(q.get(c, 0.0) for q in p.fuel_end_uses.values()) for c in p.fuel_price_cny}
+        # ESCO shares of attributed chain savings, by year
+        esco: dict[int, object] = {}
+        for (e, n, k), keys in self.w_by.items():
+            o = p.options[self.chain_items[e][n - 1][0]]
+            unit_value = self._unit_value(e, o, esc_e[k - 1], esc_f[k - 1])
+            for key in keys:
+                share = {"ss": p.term("shared_savings", "esco_share_of_savings") if key[3] == "ss" else 0,
+                         "host": 1.0}.get(key[3], 0.0)
+                if share:
+                    esco[k] = esco.get(k, 0) + share * self.coef(e, n, key[4]) * unit_value * m.w[key]
+        from .evaluator import _hosted_baseline_cost
+        self.F = {}
+        for k in self.K:
+            ee, ef = esc_e[k - 1], esc_f[k - 1]
+            flow = ee * (C0 * (1 - self.ratio[k]) + m.v[k] + m.u[k] + m.bv[k])
+            flow += ef * sum(p.fuel_price_cny[c] * (fuel0[c] - self.fuel[k, c]) for c in p.fuel_price_cny)
+            flow += getattr(self, "gen_sub", {}).get(k, 0)
+            flow += self.cr_by_k[k]
+            for i, o in enumerate(p.options):
+                cols = self.alive.get((i, k, "all"), [])
+                for c in cols:
+                    mode, age = c[2], k - c[1] + 1
+                    term = 0 if mode in OWN_LIKE else p.term(mode, "term_years")
+                    in_term = age <= term
+                    if (mode in OWN_LIKE or not in_term) and mode != "roof_lease":
+                        flow -= o.om_cny_per_year * m.x[c] + o.om_frac_capex_per_year * self.capex(c)
+                    flow -= o.annual_cost_cny * m.x[c]
+                    if mode == "guaranteed_savings" and in_term:
+                        flow -= p.term(mode, "fee_frac_capex_per_year") * self.capex(c)
+                    if mode == "roof_lease" and in_term:
+                        flow += p.term(mode, "rent_cny_per_m2_year") * o.area_m2_per_unit * self.size(c)
+                    if mode == "finance_lease" and age <= p.term(mode, "term_years"):
+                        years = int(p.term(mode, "term_years"))
+                        flow -= (annuity_factor(p.term(mode, "interest_rate"), years)
+                                 * (1 - p.term(mode, "down_payment_frac")) * (self.capex(c) - m.sub[c]))
+                    if mode == "energy_cost_hosting" and in_term:
+                        he, hf = _hosted_baseline_cost(p, o)
+                        flow += p.term(mode, "discount_frac") * (he * ee + hf * ef) * m.x[c]
+            flow -= esco.get(k, 0)
+            self.F[k] = flow
+        self.U = {t: 0 for t in range(1, self.T + 1)}
+        residual = 0
+        for c in self.cols:
+            i, t, mode = c
+            o = p.options[i]
+            net = self.capex(c) - m.sub[c]
+            if mode in ("own", "guaranteed_savings"):
+                self.U[t] += net
+            elif mode == "finance_lease":
+                self.U[t] += p.term(mode, "down_payment_frac") * net
+            if mode in OWN_LIKE:
+                left = max(0, t + o.lifetime_years - 1 - self.H)
+                if left:
+                    residual += net * left / o.lifetime_years
+        self.residual = residual
+        df = discount_factors(econ.discount_rate, self.H)
+        self.npv = (sum(df[k] * self.F[k] for k in self.K) - sum(df[t - 1] * self.U[t] for t in self.U)
+                    + df[self.H] * residual)
+
+    def _unit_value(self, e: str, o, ee: float, ef: float) -> float:
+        """CNY value of a remaining-fraction unit w on end use e (negative part: heat-pump electricity)."""
+        p = self.p
+        if e in p.electricity_end_uses_kwh:
+            return p.electricity_end_uses_kwh[e] * p.average_price_cny_per_kwh * ee
+        q = p.fuel_end_uses[e]
+        val = sum(v * p.fuel_price_cny[c] for c, v in q.items()) * ef
+        if o.kind == "heat" and o.heat_end_use == e:
+            heat = sum(v * p.fuel_heat_kwh[c] for c, v in q.items())
+            val -= heat / o.heat_cop * p.average_price_cny_per_kwh * ee
+        return val
+
+    # ------------------------------------------------------------------ money constraints
+    def budget(self) -> None:
+        """U[t] <= budget[t] (+ sum_{k<t} F[k] when savings are reinvested)."""
+        p, m = self.p, self.m
+        if p.budget_cny is None:
+            return
+        b = np.asarray(p.budget_cny, dtype=float)
+        m.budget_cny = pyo.Param(range(1, self.T + 1), initialize={t: float(b[t - 1]) for t in range(1, self.T + 1)},
+                                 mutable=True)
+
+        def rule(m, t):
+            if isinstance(self.U[t], (int, float)):
+                return pyo.Constraint.Skip
+            extra = sum(self.F[k] for k in range(1, t)) if p.reinvest_savings else 0
+            return self.U[t] <= m.budget_cny[t] + extra
+        m.budget = pyo.Constraint(range(1, self.T + 1), rule=rule)
+
+    def portfolio_payback(self) -> None:
+        """sum_t U[t] <= limit * F[T] (net owner flow in the last plan year, when every action runs)."""
+        lim = self.p.portfolio_payback_limit_years
+        if lim is None:
+            return
+        self.m.portfolio_payback = pyo.Constraint(expr=sum(self.U.values()) <= lim * self.F[self.T])
+
+    def co2_target(self) -> None:
+        """em[t] <= target[t] for plan years with a target."""
+        tgt = self.p.co2_target_t
+        if tgt is None:
+            return
+        years = [t for t in range(1, self.T + 1) if t - 1 < len(tgt) and np.isfinite(tgt[t - 1])]
+        self.m.co2_target = pyo.Constraint(years, rule=lambda m, t: self.em[t] <= float(tgt[t - 1]))
+
+    def _objective(self, min_abatement_t: float | None) -> None:
+        m = self.m
+        self.cum_abatement = sum(self.em0[k] - self.em[k] for k in self.K)
+        m.min_abatement = pyo.Param(initialize=-1e18 if min_abatement_t is None else min_abatement_t, mutable=True)
+        m.abatement_floor = pyo.Constraint(expr=self.cum_abatement >= m.min_abatement)
+        if self.objective_kind == "max-abatement":
+            m.obj = pyo.Objective(expr=self.cum_abatement + 1e-9 * self.npv, sense=pyo.maximize)
+        else:
+            m.obj = pyo.Objective(expr=self.npv, sense=pyo.maximize)
+
+    # ------------------------------------------------------------------ solve
+    def solve(self, time_limit: float = 60.0, gap: float = 1e-6, threads: int | None = None) -> SolveResult:
+        from pyomo.contrib.appsi.base import TerminationCondition as TC
+        from pyomo.contrib.appsi.solvers import Highs
+
+        if not hasattr(self, "_solver"):
+            self._solver = Highs()
+            self._solver.config.load_solution = False
+        opt = self._solver
+        opt.config.time_limit = time_limit
+        opt.config.mip_gap = gap
+        opt.highs_options = {"threads": threads} if threads else {}
+        t0 = time.perf_counter()
+        res = opt.solve(self.m)
+        secs = time.perf_counter() - t0
+        tc = res.termination_condition
+        if tc in (TC.infeasible, TC.infeasibleOrUnbounded):
+            return SolveResult("infeasible", None, None, None, secs, self.build_seconds)
+        has_sol = res.best_feasible_objective is not None
+        if not has_sol:
+            status = "time_limit" if tc == TC.maxTimeLimit else "error"
+            return SolveResult(status, None, res.best_objective_bound, None, secs, self.build_seconds, message=str(tc))
+        res.solution_loader.load_vars()
+        obj, bound = res.best_feasible_objective, res.best_objective_bound
+        gap_val = abs(bound - obj) / max(abs(obj), 1e-9) if bound is not None else None
+        status = "optimal" if tc == TC.optimal else ("time_limit" if tc == TC.maxTimeLimit else "error")
+        return SolveResult(status, obj, bound, gap_val, secs, self.build_seconds, plan=self.plan())
+
+    def plan(self) -> list[Action]:
+        out = []
+        for c in self.cols:
+            if pyo.value(self.m.x[c]) > 0.5:
+                o = self.p.options[c[0]]
+                size = float(pyo.value(self.m.s[c])) if o.continuous else o.size
+                out.append(Action(o.option_id, c[1], c[2], size))
+        return sorted(out, key=lambda a: (a.year, a.option_id))
+
+    def npv_value(self) -> float:
+        return float(pyo.value(self.npv))

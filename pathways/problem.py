@@ -1,0 +1,164 @@
+"""The planning problem of one site as plain numbers, shared by the evaluator and the MILP.
+
+A ``Problem`` is built from a site file by ``pathways.site.build_problem`` (data, weather, tariff, catalog) or
+directly in tests. Nothing in here reads files.
+
+Energy model (the evaluator computes it exactly; the MILP linearises it, see ``pathways.milp``):
+
+* Electricity end uses e have baseline kWh/yr ``B_e``; fuel end uses f have baseline quantities ``Q_fc`` by carrier.
+  All electricity follows one hourly shape (``load_shape``), so any saving scales the whole hourly load by the
+  ratio r_k = (electricity in year k) / (baseline electricity).
+* Savings on one end use stack multiplicatively, applied in the canonical order of ``Problem.options`` (end-use
+  measures, then heat sources, then site-wide measures): remaining fraction R <- R * (1 - f_i), and the saving
+  attributed to option i is (R before i) * f_i * baseline. Digital tools raise an enabled option's fraction to
+  f_i * (1 + sum of active boosts); site-wide tools act on every end use with f * (1 - rebound).
+* A heat source covers ``heat_share`` of the remaining heat of its fuel end use: the fuel falls by that share
+  and electricity rises by the useful heat / ``heat_cop`` (a COP for heat pumps, an efficiency for electric boilers).
+* PV output of a segment is size * perf(age) * its hourly profile; self-consumption is min(load, generation) hour
+  by hour, surplus is exported at the export price.
+* A battery adds the value of its size from ``battery_curve`` (arbitrage on the baseline load; an approximation
+  used identically by the evaluator and the MILP).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .economics import Economics
+
+KINDS = ("chain", "heat", "pv", "battery", "fixed")
+OWN_LIKE = ("own", "guaranteed_savings", "finance_lease")   # the owner pays the capex
+
+
+@dataclass
+class Option:
+    """One candidate: a measure (at one roof segment or size step) with the financing modes it may use."""
+
+    option_id: str
+    measure_id: str
+    family: str
+    kind: str
+    modes: tuple[str, ...] = ("own",)
+    lifetime_years: int = 10
+    name_en: str = ""
+    name_zh: str = ""
+    size: float = 1.0                    # fixed size (kind != pv/battery) or maximum size (pv, battery)
+    size_unit: str = "site"
+    capex_cny: float = 0.0               # fixed part of capex
+    capex_cny_per_unit: float = 0.0      # pv: per kWp, battery: per kWh
+    om_cny_per_year: float = 0.0         # fixed part
+    om_frac_capex_per_year: float = 0.0
+    annual_cost_cny: float = 0.0         # recurring fee of a service (paid every year it is active)
+    effects: tuple[tuple[str, float], ...] = ()   # (end use, saving fraction) of the chain
+    heat_end_use: str = ""
+    heat_share: float = 0.0
+    heat_cop: float = 1.0
+    abs_electricity_kwh: float = 0.0     # absolute savings (custom measures), applied after the chains
+    abs_fuel: dict[str, float] = field(default_factory=dict)
+    enables: dict[str, float] = field(default_factory=dict)   # measure_id -> relative boost of its fraction
+    rebound_frac: float = 0.0
+    roof_id: str = ""
+    profile_key: str = ""                # pv: key into Problem.pv_profiles
+    area_m2_per_unit: float = 0.0        # pv: roof m2 per kWp
+    battery_curve: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())   # (sizes_kwh, value_cny_per_year)
+    carbon_credit_share: float = 0.0     # share of the site's abatement sold as credits while active
+    exclusive_groups: tuple[str, ...] = ()
+    prerequisites: tuple[str, ...] = ()
+    subsidy_capex_share: float = 0.0
+    subsidy_cap_cny: float = float("inf")
+    subsidy_cny_per_kwh: float = 0.0
+    subsidy_years: int = 0
+    chain_rank: int = 0                  # order in the end-use chains: 0 end-use measures, 1 heat, 2 site-wide
+    why: str = ""                        # one line: where the numbers come from
+
+    @property
+    def continuous(self) -> bool:
+        return self.kind in ("pv", "battery")
+
+    def capex_at(self, size: float) -> float:
+        return self.capex_cny + self.capex_cny_per_unit * size if self.continuous else self.capex_cny
+
+    def om_at(self, size: float) -> float:
+        return self.om_cny_per_year + self.om_frac_capex_per_year * self.capex_at(size)
+
+    def subsidy_upfront_at(self, size: float) -> float:
+        return min(self.subsidy_capex_share * self.capex_at(size), self.subsidy_cap_cny)
+
+
+@dataclass
+class Problem:
+    econ: Economics
+    plan_years: int
+    electricity_end_uses_kwh: dict[str, float]
+    load_shape: np.ndarray                          # 8760, sums to 1
+    price_cny_per_kwh: np.ndarray                   # 8760
+    export_price_cny_per_kwh: np.ndarray            # 8760
+    fuel_end_uses: dict[str, dict[str, float]]      # end use -> carrier -> quantity per year
+    fuel_price_cny: dict[str, float]                # carrier -> CNY per unit
+    fuel_co2_t: dict[str, float]                    # carrier -> tCO2 per unit
+    fuel_heat_kwh: dict[str, float]                 # carrier -> useful heat kWh per unit (LHV x boiler efficiency)
+    grid_co2_t_per_kwh: np.ndarray                  # by year k = 1..H (index k - 1)
+    options: list[Option]
+    pv_profiles: dict[str, np.ndarray] = field(default_factory=dict)   # kW per kWp, 8760
+    roof_area_m2: dict[str, float] = field(default_factory=dict)       # usable m2 by roof id
+    budget_cny: np.ndarray | None = None            # by plan year, None = unlimited
+    reinvest_savings: bool = False
+    payback_limit_years: float | None = None
+    portfolio_payback_limit_years: float | None = None
+    co2_target_t: np.ndarray | None = None          # maximum emissions by plan year (None = no target)
+    carbon_credit_price_cny_per_t: float = 0.0
+    financing_terms: dict[str, dict[str, float]] = field(default_factory=dict)
+    pv_curve_tolerance: float = 0.002
+
+    @property
+    def horizon(self) -> int:
+        return self.econ.horizon_years
+
+    @property
+    def baseline_electricity_kwh(self) -> float:
+        return float(sum(self.electricity_end_uses_kwh.values()))
+
+    @property
+    def average_price_cny_per_kwh(self) -> float:
+        return float(self.load_shape @ self.price_cny_per_kwh)
+
+    def option(self, option_id: str) -> Option:
+        return self._by_id()[option_id]
+
+    def _by_id(self) -> dict[str, Option]:
+        if getattr(self, "_index", None) is None or len(self._index) != len(self.options):
+            self._index = {o.option_id: o for o in self.options}
+        return self._index
+
+    def term(self, mode: str, name: str) -> float:
+        from .economics import DEFAULT_TERMS
+        return float(self.financing_terms.get(mode, {}).get(name, DEFAULT_TERMS[mode][name]))
+
+
+def chains(problem: Problem) -> dict[str, list[tuple[int, float]]]:
+    """For every end use (electric and fuel), the options acting on it in canonical order, with their fraction.
+
+    A heat option appears in its fuel end use's chain with fraction ``heat_share``.
+    """
+    order = sorted(range(len(problem.options)), key=lambda i: (problem.options[i].chain_rank, i))
+    out: dict[str, list[tuple[int, float]]] = {e: [] for e in [*problem.electricity_end_uses_kwh,
+                                                               *problem.fuel_end_uses]}
+    for i in order:
+        o = problem.options[i]
+        for end_use, frac in o.effects:
+            if end_use in out and frac > 0:
+                out[end_use].append((i, frac))
+        if o.kind == "heat" and o.heat_end_use in out and o.heat_share > 0:
+            out[o.heat_end_use].append((i, o.heat_share))
+    return out
+
+
+@dataclass(frozen=True)
+class Action:
+    """An option taken in plan year ``year`` with financing ``mode`` and ``size`` (in the option's unit)."""
+
+    option_id: str
+    year: int
+    mode: str = "own"
+    size: float = 1.0
