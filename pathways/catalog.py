@@ -267,7 +267,7 @@ class _Rows:
             self.rows: list[tuple[int, dict[str, str]]] = []
             for row in reader:
                 if None in row:   # more fields than header
-                    self.fail(reader.line_num, header[-1], row[None], f"exactly {len(header)} fields")
+                    self.fail(reader.line_num, "<extra field>", row[None], f"exactly {len(header)} fields")
                     continue
                 clean = {k: (v or "").strip() for k, v in row.items()}
                 if any(clean.values()):
@@ -342,8 +342,11 @@ def _read_long(rows: _Rows, key: str, key_choices: Iterable[str], specs: Mapping
         unit = expected_unit(name, units[owner]) if units is not None else spec.unit
         if r["unit"] != unit:
             rows.fail(line, "unit", r["unit"], f"{name} is given in {unit!r}")
-        year = rows.number(line, "year", r["year"])
-        if math.isfinite(year) and not (1990 <= year <= 2035 and year == int(year)):
+        try:
+            year = float(r["year"])
+        except ValueError:
+            year = math.nan
+        if not (math.isfinite(year) and 1990 <= year <= 2035 and year == int(year)):
             rows.fail(line, "year", r["year"], "a year between 1990 and 2035")
         if not r["source"]:
             rows.fail(line, "source", r["source"], "a non-empty source")

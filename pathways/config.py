@@ -23,15 +23,18 @@ import hashlib
 import json
 import math
 import re
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import yaml
+from pydantic import BaseModel
 
 from . import paths
 from .errors import InputError, problem, suggest
-from .schema import Park, Scenario, Site, is_number, validate_model
+from .schema import Park, Scenario, Site, is_number, key_text, validate_model
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 50
@@ -141,7 +144,7 @@ def _plain_problems(tree: Any, path: str, label: str) -> list[str]:
                 if not isinstance(k, str):
                     out.append(problem(where(p), k, "mapping keys must be text (quote the key)"))
                     continue
-                walk(v, f"{p}.{k}" if p else k)
+                walk(v, f"{p}.{key_text(k)}" if p else key_text(k))
         elif isinstance(node, list):
             for i, v in enumerate(node):
                 walk(v, f"{p}[{i}]")
@@ -177,14 +180,14 @@ def _load_text(text: str, label: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        what = exc.problem or exc.context or "syntax error"
+        what = " ".join(str(exc.problem or exc.context or "syntax error").split())
         raise InputError(f"{label}: {where}{what} -- not valid YAML") from None
     except yaml.reader.ReaderError as exc:
         line = text[:exc.position].count("\n") + 1
         raise InputError(f"{label}: line {line}: control character #x{exc.character:04x} -- only printable text is "
                          "allowed") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"{label}: {str(exc).splitlines()[0]} -- not valid YAML") from None
+        raise InputError(f"{label}: {' '.join(str(exc).split())[:200]} -- not valid YAML") from None
     except RecursionError:
         raise InputError(f"{label}: nested too deeply -- refused") from None
     finally:
@@ -238,6 +241,8 @@ def split_key(key: str) -> list[str]:
     """'roofs[0].tilt_deg' -> ['roofs', '0', 'tilt_deg']. Raises ValueError for a malformed key."""
     if not isinstance(key, str) or not key.strip():
         raise ValueError("empty key")
+    if not key.strip().isprintable() or any(c.isspace() for c in key.strip()):
+        raise ValueError("spaces or control characters")
     parts: list[str] = []
     for segment in key.strip().split("."):
         m = _SEGMENT.match(segment)
@@ -249,16 +254,11 @@ def split_key(key: str) -> list[str]:
 
 
 def _key_problem(key: str, value: Any, allowed: str, hints: list[str] | None = None) -> str:
-    return problem(key, value, allowed, hints)
+    return problem(key if key.isprintable() else repr(key), value, allowed, hints)
 
 
 def _shape(annotation: Any) -> tuple[str, Any]:
     """Classify a field type: ('model', M), ('model_list', M), ('dict', None), ('list', None) or ('value', None)."""
-    import types
-    import typing
-
-    from pydantic import BaseModel
-
     args = [annotation]
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
@@ -401,7 +401,7 @@ def _check_assumptions(tree: Any, defaults: Any, path: str) -> list[str]:
     if not isinstance(tree, dict):
         return [problem(path, tree, "must be a mapping of assumption groups (see data/defaults.yaml)")]
     for k, v in tree.items():
-        p = f"{path}.{k}"
+        p = f"{path}.{key_text(k)}"
         if k not in defaults:
             hints = [f"{path}.{h}" for h in suggest(str(k), list(defaults))]
             out.append(problem(p, v, "unknown assumption; known here: " + ", ".join(map(str, defaults)), hints))
@@ -421,13 +421,13 @@ def _check_assumptions(tree: Any, defaults: Any, path: str) -> list[str]:
     return out
 
 
-def _expand_dotted(mapping: Any, path: str) -> Any:
+def _expand_dotted(mapping: Any) -> Any:
     """``{'carbon.shadow_price_cny_per_t': 75}`` -> ``{'carbon': {'shadow_price_cny_per_t': 75}}``."""
     if not isinstance(mapping, dict):
         return mapping
     out: dict = {}
     for k, v in mapping.items():
-        v = _expand_dotted(v, f"{path}.{k}")
+        v = _expand_dotted(v)
         if isinstance(k, str) and "." in k:
             for part in reversed(k.split(".")):
                 v = {part: v}
@@ -450,7 +450,7 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
         try:
             split_key(key)
         except ValueError as exc:
-            problems.append(problem(f"--set {key}", text, f"not a dotted key ({exc})"))
+            problems.append(problem(f"--set {key_text(key)}", text, f"not a dotted key ({exc})"))
             continue
         try:
             value = _load_text(text, f"--set {key}")
@@ -644,7 +644,7 @@ def _expand_firms(tree: dict, base_dir: Path) -> list[str]:
             if firm.get("id") is None:
                 firm["id"] = f"firm_{i + 1}"
             if "assumptions" in firm:
-                firm["assumptions"] = _expand_dotted(firm["assumptions"], f"firms[{i}].assumptions")
+                firm["assumptions"] = _expand_dotted(firm["assumptions"])
         out.append(firm)
     tree["firms"] = out
     return problems
@@ -799,10 +799,13 @@ def resolve(model_path_or_dict: str | Path | dict, scenarios: Sequence[str | Pat
     """
     if isinstance(model_path_or_dict, dict):
         source_path, base_dir = None, Path.cwd()
-        bad = _plain_problems(model_path_or_dict, "", "")
+        try:
+            bad = _plain_problems(model_path_or_dict, "", "")
+            tree = copy.deepcopy(model_path_or_dict)
+        except RecursionError:
+            raise InputError(problem("<root>", "...", "nested too deeply")) from None
         if bad:
             raise InputError(bad)
-        tree = copy.deepcopy(model_path_or_dict)
     else:
         source_path = Path(model_path_or_dict)
         base_dir = source_path.resolve().parent
@@ -820,7 +823,7 @@ def resolve(model_path_or_dict: str | Path | dict, scenarios: Sequence[str | Pat
     if defaults is None:
         defaults = _data_defaults()
     defaults = copy.deepcopy(defaults)
-    own = _expand_dotted(tree.get("assumptions") or {}, "assumptions")
+    own = _expand_dotted(tree.get("assumptions") or {})
     if not isinstance(own, dict):
         problems.append(problem("assumptions", own, "must be a mapping of assumption groups"))
         own = {}

@@ -15,7 +15,7 @@ Chain, per hour, with the sun at the interval midpoint (angles from :mod:`pathwa
 4. Cell temperature, parameters per mounting in ``data/pv_mounting.csv``, driven by the plane-of-array irradiance
    before reflection losses, dry-bulb temperature and 10 m wind speed. open_rack: SAPM open rack glass/polymer;
    bipv_roof and bipv_facade: SAPM insulated back (King et al. 2004). close_roof: SAM's NOCT model (pvlib
-   ``noct_sam``, NOCT 45 degC, 3 in standoff -> +2 K), because BAPV on colour-steel roofs sits on clamps and rails
+   ``noct_sam``, NOCT 45 degC, 2 in standoff -> +6 K), because BAPV on colour-steel roofs sits on clamps and rails
    5-10 cm above the sheet; SAPM "close roof mount" (little or no gap) runs about 11 K hotter (-4 % energy) and
    would disagree with PVWatts' roof mount (INOCT 49 degC, 2-6 in standoff) by more than the 3 % peer tolerance.
 5. DC: PVWatts, ``P_dc = E_eff / 1000 * (1 + gamma (T_cell - 25))`` per kWp, gamma -0.37 %/K (PVWatts v8 standard
@@ -160,7 +160,7 @@ def assumptions() -> dict:
                "for sky, horizon and ground diffuse",
         "spectral": "De Soto 2006 c-Si air-mass modifier (SAPM polynomial of absolute air mass)",
         "temperature": "open_rack: SAPM open rack glass/polymer; close_roof: SAM NOCT model (NOCT 45 degC, "
-                       "3 in standoff, +2 K); bipv_roof/bipv_facade: SAPM insulated back (King 2004)",
+                       "2 in standoff, +6 K); bipv_roof/bipv_facade: SAPM insulated back (King 2004)",
         "gamma_pdc_pct_per_k": GAMMA_PDC_PER_K * 100,
         "system_losses_pct": LOSSES_PCT,
         "dc_ac_ratio": DC_AC_RATIO,
@@ -269,6 +269,7 @@ def simulate(weather: Weather | str | Path, tilt_deg: float, azimuth_deg: float,
 
 
 _PROFILES: dict[tuple, np.ndarray] = {}
+_MAX_PROFILES = 1024
 
 
 def hourly_ac_per_kwp(weather: Weather | str | Path, tilt_deg: float, azimuth_deg: float,
@@ -283,6 +284,8 @@ def hourly_ac_per_kwp(weather: Weather | str | Path, tilt_deg: float, azimuth_de
         hit = simulate(w, tilt, az, mounting)["ac"]
         hit.setflags(write=False)
         with _LOCK:
+            if len(_PROFILES) >= _MAX_PROFILES:  # bounded: about 70 kB per profile
+                _PROFILES.clear()
             _PROFILES[key] = hit
     return hit
 
@@ -332,7 +335,7 @@ def _disk_write(p: Path, a: np.ndarray) -> None:
         pass
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _profile_cached(wkey: str, file: str, tilt: float, az: float, mounting: str, lat_deg: float | None,
                     lon_deg: float | None, use_disk: bool) -> np.ndarray:
     p = _disk_path(wkey, tilt, az, mounting)

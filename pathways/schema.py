@@ -84,7 +84,7 @@ def non_finite_paths(tree: Any, path: str = "") -> list[tuple[str, Any]]:
         found.append((path, tree))
     elif isinstance(tree, dict):
         for k, v in tree.items():
-            found += non_finite_paths(v, f"{path}.{k}" if path else str(k))
+            found += non_finite_paths(v, f"{path}.{key_text(k)}" if path else key_text(k))
     elif isinstance(tree, (list, tuple)):
         for i, v in enumerate(tree):
             found += non_finite_paths(v, f"{path}[{i}]")
@@ -521,13 +521,22 @@ def _walk(root: type[BaseModel], loc: tuple) -> tuple[list[type[BaseModel]], Fie
     return models, field
 
 
+_PLAIN_KEY = re.compile(r"^[^\s\[\].'\"]+$")
+
+
+def key_text(key: Any) -> str:
+    """A mapping key as shown in a dotted path: as is when plain, else quoted (``'a b'``, ``'\\n'``)."""
+    text = str(key)
+    return text if _PLAIN_KEY.match(text) and text.isprintable() else repr(text)
+
+
 def loc_to_path(loc: tuple) -> str:
     """('roofs', 1, 'tilt_deg') -> 'roofs[1].tilt_deg'."""
     out = ""
     for part in loc:
         if part == "[key]":  # pydantic marks errors in a dict key this way
             continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{key_text(part)}" if out else key_text(part))
     return out
 
 
@@ -591,7 +600,7 @@ def _line(err: dict, root: type[BaseModel], prefix: str) -> list[str]:
         allowed = sorted({f for m in models for f in m.model_fields})
         hint = suggest(str(loc[-1]), allowed)
         text = "unknown field" if hint else "unknown field; allowed: " + ", ".join(allowed)
-        return [problem(path, str(loc[-1]), text, hint)]
+        return [problem(path, str(loc[-1]), text, hint)]  # the key's repr shows any odd characters
     if kind == "missing":
         return [problem(path, MISSING, "required")]
     if kind == "literal_error":
@@ -600,7 +609,9 @@ def _line(err: dict, root: type[BaseModel], prefix: str) -> list[str]:
         return [problem(path, value, "must be one of " + ", ".join(choices), hint)]
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         _, field = _walk(root, loc)
-        return [problem(path, value, _range_text(field) or err["msg"])]
+        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
+        bound = next(iter(ctx.values()), "?")
+        return [problem(path, value, _range_text(field) or f"must be {op} {_fmt(bound)}")]
     if kind in ("too_short", "too_long"):
         return [problem(path, value, f"{err['msg'][0].lower()}{err['msg'][1:]}")]
     if kind == "string_too_long":
@@ -638,6 +649,6 @@ def validate_model(cls: type[ModelT], data: Any, prefix: str = "") -> ModelT:
 
 __all__ = ["Site", "Park", "ParkFirm", "ParkTargets", "Scenario", "RoofSegment", "Electricity", "Tariff", "Fuel",
            "Equipment", "Finance", "Plan", "Measures", "Location", "validate_model", "problems_from_validation",
-           "per_year", "non_finite_paths", "is_number", "loc_to_path", "FAMILIES", "SECTORS", "SHIFTS",
+           "per_year", "non_finite_paths", "is_number", "loc_to_path", "key_text", "FAMILIES", "SECTORS", "SHIFTS",
            "ELECTRIC_END_USES", "FUEL_END_USES", "FUEL_CARRIERS", "CARRIER_UNITS", "FINANCING_MODES",
            "MOUNTINGS", "ROOF_TYPES", "MISSING"]

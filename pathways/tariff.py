@@ -331,13 +331,14 @@ def _multiplier_table(rule: str, classes: tuple[str, ...]) -> tuple[np.ndarray, 
 
 
 def _row_for(table: str, province: str, classes: tuple[str, ...], **match) -> dict:
-    """Province row (most specific class) from a long table, else the 'default' row."""
+    """Row of ``province`` (else of 'default') in a long table matching ``match``; among rows with a
+    ``user_class`` column, the one whose class comes first in ``classes``."""
     rows = _tables()[table]
     for prov in (province, "default"):
         cands = [r for r in rows if r["province"] == prov and all(r[k] == v for k, v in match.items())]
-        if "user_class" in (cands[0] if cands else {}):
-            cands = [r for r in cands if r["user_class"] in classes]
-            cands.sort(key=lambda r: classes.index(r["user_class"]))
+        if cands and "user_class" in cands[0]:
+            cands = sorted((r for r in cands if r["user_class"] in classes),
+                           key=lambda r: classes.index(r["user_class"]))
         if cands:
             return cands[0]
     raise InputError(problem(str(TARIFF_DIR / f"{table}.csv"), match, "a 'default' row for this parameter"))
@@ -511,7 +512,8 @@ def annual_basic_charge_cny(tariff: Tariff, contracted_kva: float | None = None,
         monthly = np.zeros(12)
         np.maximum.at(monthly, month_of_hour(tariff.year) - 1, md)
     else:
-        raise InputError(problem("max_demand_kw", f"array of shape {md.shape}", "a number, 12 monthly or 8760 hourly values"))
+        raise InputError(problem("max_demand_kw", f"array of shape {md.shape}",
+                                 "a number, 12 monthly or 8760 hourly values"))
     if not np.isfinite(monthly).all() or (monthly < 0).any():
         raise InputError(problem("max_demand_kw", monthly.tolist(), "finite kW >= 0"))
     return float(tariff.basic_charge_cny_per_kw_month * monthly.sum())

@@ -180,15 +180,20 @@ def stations() -> pd.DataFrame:
     return _STATIONS.copy()
 
 
+_NAMES: dict[str, str] | None = None
+
+
 def _resolve_station_file(name: str) -> Path | None:
     """A shipped station file from a station_id, file name or city name (case-insensitive), or None."""
-    st = stations()
-    low = str(name).strip().lower()
-    for col in ("station_id", "file", "city_en"):
-        hit = st[st[col].str.lower() == low]
-        if len(hit):
-            return paths.WEATHER_DIR / hit["file"].iloc[0]
-    return None
+    global _NAMES
+    if _NAMES is None:
+        st = stations()
+        names: dict[str, str] = {}
+        for col in ("city_en", "file", "station_id"):  # later columns win on a clash
+            names.update({str(v).lower(): f for v, f in zip(st[col], st["file"])})
+        _NAMES = names
+    f = _NAMES.get(str(name).strip().lower())
+    return None if f is None else paths.WEATHER_DIR / f
 
 
 # ---------------------------------------------------------------- readers
@@ -425,7 +430,7 @@ _LOCK = threading.Lock()
 def file_digest(path: Path) -> str:
     """sha256 of a file's bytes, cached by (path, size, mtime)."""
     st = path.stat()
-    k = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    k = (str(path), st.st_size, st.st_mtime_ns)
     h = _DIGESTS.get(k)
     if h is None:
         h = hashlib.sha256(path.read_bytes()).hexdigest()

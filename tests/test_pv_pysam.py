@@ -102,7 +102,7 @@ def write_doc(path: Path) -> None:
         "Both sides: losses 14.08 %, DC/AC 1.2, inverter 96 % nominal, standard c-Si module (gamma -0.37 %/K),",
         "albedo 0.2, Perez transposition, sun at the midpoint of each hour (PySAM gets a `solar_resource_data` dict with",
         "minute = 30, never the EPW path). pathways: Perez components, physical IAM with Marion diffuse integration,",
-        "De Soto air-mass modifier, SAPM open-rack temperature (open rack) and SAM NOCT model with a 3 in standoff",
+        "De Soto air-mass modifier, SAPM open-rack temperature (open rack) and SAM NOCT model with a 2 in standoff",
         "(close roof). PVWatts: open rack with gcr 0.01 (no row self-shading, which pathways does not model), roof mount",
         "INOCT 49 degC.",
         "",
@@ -122,7 +122,7 @@ def write_doc(path: Path) -> None:
               "Notes:",
               "- With the SAPM 'close roof mount' coefficients (King 2004, little or no gap) instead of the NOCT model, "
               "close-roof cells run about 11 K hotter and the close-roof yield is about 4 % below PVWatts' roof mount; "
-              "see the docstring of `pathways/pv.py` for why the NOCT model with a 3 in standoff is used for BAPV on "
+              "see the docstring of `pathways/pv.py` for why the NOCT model with a 2 in standoff is used for BAPV on "
               "colour-steel roofs.",
               "- The remaining differences come from the diffuse IAM (PVWatts uses fixed effective angles, pathways the "
               "Marion integration) and the thermal models.",

@@ -288,8 +288,8 @@ def test_all_31_provinces_in_english_and_chinese():
                "Chongqing", "Tianjin", "Hebei", "Fujian", "Henan", "Hunan", "Jiangxi", "Sichuan", "Yunnan",
                "Guangxi", "Hainan", "Guizhou", "Shaanxi", "Shanxi", "Inner Mongolia", "Liaoning", "Jilin",
                "Heilongjiang", "Gansu", "Qinghai", "Ningxia", "Xinjiang", "Tibet"]
-    chinese = "江苏 浙江 广东 上海 山东 北京 安徽 湖北 重庆 天津 河北 福建 河南 湖南 江西 四川 云南 广西 海南 贵州 陕西 山西 " \
-              "内蒙古 辽宁 吉林 黑龙江 甘肃 青海 宁夏 新疆 西藏".split()
+    chinese = ("江苏 浙江 广东 上海 山东 北京 安徽 湖北 重庆 天津 河北 福建 河南 湖南 江西 四川 "
+               "云南 广西 海南 贵州 陕西 山西 内蒙古 辽宁 吉林 黑龙江 甘肃 青海 宁夏 新疆 西藏").split()
     for en, zh in zip(english, chinese):
         assert build_tariff(en).province == en
         assert build_tariff(zh) is build_tariff(en)   # cached, same object

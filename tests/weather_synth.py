@@ -26,7 +26,6 @@ def clear_sky_hourly(lat: float, lon: float, elev: float = 50.0, late_h: float =
     loc = pvlib.location.Location(lat, lon, "Etc/GMT-8", elev)
     sp = loc.get_solarposition(t, method="ephemeris")
     cs = loc.get_clearsky(t, model="ineichen", solar_position=sp, linke_turbidity=linke)
-    minutes = np.arange(len(t)) / 60.0 - 2.0  # hours since 1 Jan 00:00 local at each minute start
     out = {}
     for col in ("ghi", "dni", "dhi"):
         v = cs[col].to_numpy()
@@ -35,7 +34,6 @@ def clear_sky_hourly(lat: float, lon: float, elev: float = 50.0, late_h: float =
         pos = (edges + 2.0) * 60.0
         integ = np.interp(pos, np.arange(len(cum)), cum)
         out[col] = np.diff(integ)
-    del minutes
     return pd.DataFrame(out)
 
 

@@ -1,0 +1,452 @@
+"""Single-site planning: ``plan(model, ...) -> PlanResult``.
+
+Steps: resolve the model and scenarios, build the Problem, drop (option, mode) pairs that break the per-action
+payback limit (judged alone on the baseline site; PV sizes are capped where payback grows with size), solve the
+MILP, evaluate the chosen plan exactly, then explain it: why each action, why not the best rejected measures
+(with a break-even from a re-solve that forces the measure in), the K best distinct alternative plans (no-good
+cuts on the set of options), the payback-first baseline, and the constraints that bind.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from .config import Resolved, resolve
+from .economics import discount_factors
+from .evaluator import PlanEvaluation, evaluate
+from .milp import PlanModel, SolveResult
+from .problem import OWN_LIKE, Action, Problem
+from .site import SiteContext, build_problem
+
+OBJECTIVES = ("npv", "min-cost", "max-abatement")
+
+
+@dataclass
+class PlanResult:
+    """Typed result of one plan; ``to_dict()`` is the documented JSON contract (see README)."""
+
+    status: str                              # optimal | time_limit | infeasible | error
+    objective: str
+    objective_value: float | None
+    npv_cny: float | None                    # exact evaluator NPV of the plan
+    milp_npv_cny: float | None               # the MILP's own (linearised) NPV of the plan
+    linearisation_exact: bool
+    mip_gap: float | None
+    solve_seconds: float
+    total_seconds: float
+    actions: pd.DataFrame
+    emissions_by_year: pd.DataFrame
+    cash_flows: pd.DataFrame
+    totals: dict[str, float]
+    binding_constraints: list[dict]
+    explanations: list[dict]
+    rejected: list[dict]
+    alternatives: list[dict]
+    baseline: dict
+    applied_overrides: list[dict]
+    site: dict
+    message: str = ""
+    evaluation: PlanEvaluation | None = field(default=None, repr=False)
+    problem: Problem | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(x):
+            if isinstance(x, dict):
+                return {k: clean(v) for k, v in x.items()}
+            if isinstance(x, (list, tuple)):
+                return [clean(v) for v in x]
+            if isinstance(x, (np.floating, float)):
+                return None if not np.isfinite(x) else float(x)
+            if isinstance(x, np.integer):
+                return int(x)
+            return x
+        return clean({
+            "status": self.status, "objective": self.objective_value, "objective_kind": self.objective,
+            "npv_cny": self.npv_cny, "milp_npv_cny": self.milp_npv_cny,
+            "linearisation_exact": self.linearisation_exact, "mip_gap": self.mip_gap,
+            "solve_seconds": self.solve_seconds, "total_seconds": self.total_seconds,
+            "actions": self.actions.to_dict(orient="records"), "totals": self.totals,
+            "emissions_by_year": self.emissions_by_year.to_dict(orient="records"),
+            "cash_flows": self.cash_flows.to_dict(orient="records"),
+            "binding_constraints": self.binding_constraints, "explanations": self.explanations,
+            "rejected": self.rejected, "alternatives": self.alternatives, "baseline": self.baseline,
+            "applied_overrides": self.applied_overrides, "site": self.site, "message": self.message})
+
+
+# ----------------------------------------------------------------------------------------- payback filter
+def standalone(problem: Problem, option_id: str, mode: str, size: float, year: int = 1):
+    """The action alone on the baseline site (its ActionResult)."""
+    return evaluate(problem, [Action(option_id, year, mode, size)]).actions[0]
+
+
+def payback_filter(problem: Problem) -> dict[tuple[str, str], float | None]:
+    """Allowed (option, mode) pairs under the per-action payback limit, with a size cap for PV/batteries."""
+    limit = problem.payback_limit_years
+    allowed: dict[tuple[str, str], float | None] = {}
+    for o in problem.options:
+        for mode in o.modes:
+            if limit is None:
+                allowed[o.option_id, mode] = None
+                continue
+            full = standalone(problem, o.option_id, mode, o.size)
+            if full.simple_payback_years <= limit:
+                allowed[o.option_id, mode] = None
+                continue
+            if not o.continuous:
+                continue
+            lo, hi = 0.0, o.size                  # payback grows with size (concave value, linear capex)
+            small = standalone(problem, o.option_id, mode, o.size * 1e-3)
+            if small.simple_payback_years > limit:
+                continue
+            for _ in range(14):
+                mid = (lo + hi) / 2
+                if standalone(problem, o.option_id, mode, mid).simple_payback_years <= limit:
+                    lo = mid
+                else:
+                    hi = mid
+            if lo > 0:
+                allowed[o.option_id, mode] = lo
+    return allowed
+
+
+# ----------------------------------------------------------------------------------------- baseline
+def payback_first_baseline(problem: Problem, allowed=None) -> list[Action]:
+    """What SMEs do today: self-invest in measures in order of simple payback while each year's budget lasts
+    (no financing, no look-ahead; prerequisites must already be in place; one member per exclusive group)."""
+    cands = []
+    for o in problem.options:
+        if "own" not in o.modes:
+            continue
+        size = o.size
+        if allowed is not None:
+            if (o.option_id, "own") not in allowed:
+                continue
+            size = allowed[o.option_id, "own"] or o.size
+        r = standalone(problem, o.option_id, "own", size)
+        if np.isfinite(r.simple_payback_years) and r.first_year_net_saving_cny > 0:
+            cands.append((r.simple_payback_years, o.option_id, size, r.upfront_cny))
+    cands.sort()
+    plan: list[Action] = []
+    taken_groups: set[str] = set()
+    taken_measures: set[str] = set()
+    for t in range(1, problem.plan_years + 1):
+        budget = np.inf if problem.budget_cny is None else float(problem.budget_cny[t - 1])
+        for pb, oid, size, upfront in cands:
+            o = problem.option(oid)
+            if oid in {a.option_id for a in plan} or taken_groups & set(o.exclusive_groups):
+                continue
+            if not set(o.prerequisites) <= taken_measures or upfront > budget:
+                continue
+            plan.append(Action(oid, t, "own", size))
+            budget -= upfront
+            taken_groups |= set(o.exclusive_groups)
+            taken_measures.add(o.measure_id)
+    return plan
+
+
+# ----------------------------------------------------------------------------------------- helpers
+def _fix_option(pm: PlanModel, option_id: str, on: bool):
+    idx = [c for c in pm.cols if pm.p.options[c[0]].option_id == option_id]
+    expr = sum(pm.m.x[c] for c in idx)
+    return pyo.Constraint(expr=expr == (1 if on else 0)) if idx else None
+
+
+def _with_constraint(pm: PlanModel, name: str, con, **solve_kw) -> SolveResult:
+    pm.m.add_component(name, con)
+    try:
+        return pm.solve(**solve_kw)
+    finally:
+        pm.m.del_component(name)
+
+
+def _option_sets(pm: PlanModel, plan: list[Action]) -> pyo.Constraint:
+    """No-good cut on the set of options: the next plan differs in at least one option."""
+    chosen = {a.option_id for a in plan}
+    by_opt: dict[str, list] = {}
+    for c in pm.cols:
+        by_opt.setdefault(pm.p.options[c[0]].option_id, []).append(c)
+    inside = sum(pm.m.x[c] for o in chosen for c in by_opt.get(o, []))
+    outside = sum(pm.m.x[c] for o, cs in by_opt.items() if o not in chosen for c in cs)
+    return pyo.Constraint(expr=inside - outside <= len(chosen) - 1)
+
+
+def _summary(problem: Problem, plan: list[Action], ev: PlanEvaluation) -> dict:
+    return {"npv_cny": ev.npv_cny,
+            "upfront_cny": float(sum(r.upfront_cny for r in ev.actions)),
+            "abatement_t_year_T": float(ev.abatement_t[problem.plan_years - 1]),
+            "cumulative_abatement_t": float(ev.abatement_t.sum()),
+            "actions": [{"option_id": a.option_id, "year": a.year, "mode": a.mode, "size": a.size} for a in plan]}
+
+
+def _actions_table(problem: Problem, ev: PlanEvaluation) -> pd.DataFrame:
+    rows = []
+    for r in ev.actions:
+        o = problem.option(r.action.option_id)
+        rows.append({"measure_id": o.measure_id, "option_id": o.option_id, "family": o.family, "name_en": o.name_en,
+                     "name_zh": o.name_zh, "year": r.action.year, "mode": r.action.mode, "size": r.action.size,
+                     "size_unit": o.size_unit, "capex_cny": r.capex_cny, "subsidy_cny": r.subsidy_cny,
+                     "upfront_cny": r.upfront_cny, "annual_net_savings_cny": r.first_year_net_saving_cny,
+                     "npv_cny": r.npv_cny, "co2_reduction_t_per_year": r.co2_reduction_t_per_year,
+                     "simple_payback_years": r.simple_payback_years})
+    cols = ["measure_id", "option_id", "family", "name_en", "name_zh", "year", "mode", "size", "size_unit",
+            "capex_cny", "subsidy_cny", "upfront_cny", "annual_net_savings_cny", "npv_cny",
+            "co2_reduction_t_per_year", "simple_payback_years"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _binding(pm: PlanModel, problem: Problem, plan: list[Action], allowed) -> list[dict]:
+    out = []
+    if problem.budget_cny is not None and hasattr(pm.m, "budget"):
+        for t in pm.m.budget:
+            con = pm.m.budget[t]
+            slack = float(pyo.value(con.upper) - pyo.value(con.body))
+            if slack <= 1e-6 * max(1.0, float(problem.budget_cny[t - 1])) + 1.0:
+                out.append({"family": "budget", "year": int(t), "slack_cny": slack,
+                            "text": f"the owner budget of year {t} is spent in full"})
+    if hasattr(pm.m, "roof"):
+        for r in pm.m.roof:
+            slack = float(pyo.value(pm.m.roof[r].upper) - pyo.value(pm.m.roof[r].body))
+            if slack <= 1e-3:
+                out.append({"family": "roof_area", "roof_id": r, "slack_m2": slack,
+                            "text": f"roof {r} is fully used"})
+    for a in plan:
+        cap = (allowed or {}).get((a.option_id, a.mode))
+        if cap is not None and a.size >= cap * (1 - 1e-6):
+            out.append({"family": "payback_limit", "option_id": a.option_id,
+                        "text": f"{a.option_id} is capped at {cap:,.0f} by the payback limit"})
+    if hasattr(pm.m, "portfolio_payback"):
+        con = pm.m.portfolio_payback
+        if float(pyo.value(con.upper) - pyo.value(con.body)) <= 1.0:
+            out.append({"family": "portfolio_payback", "text": "the whole plan sits at the portfolio payback limit"})
+    if hasattr(pm.m, "co2_target"):
+        for t in pm.m.co2_target:
+            con = pm.m.co2_target[t]
+            if float(pyo.value(con.upper) - pyo.value(con.body)) <= 1e-3:
+                out.append({"family": "co2_target", "year": int(t), "text": f"the CO2 target of year {t} binds"})
+    return out
+
+
+def _explain_chosen(problem: Problem, ev: PlanEvaluation, binding: list[dict]) -> list[dict]:
+    out = []
+    budget_years = {b["year"] for b in binding if b["family"] == "budget"}
+    for r in ev.actions:
+        a, o = r.action, problem.option(r.action.option_id)
+        why = [f"NPV {r.npv_cny:+,.0f} CNY over {problem.horizon} years"]
+        if np.isfinite(r.simple_payback_years):
+            why.append(f"pays back in {r.simple_payback_years:.1f} years")
+        if r.co2_reduction_t_per_year > 0.05:
+            why.append(f"cuts {r.co2_reduction_t_per_year:,.1f} tCO2/yr")
+        if a.mode != "own":
+            why.append({"shared_savings": "an ESCO pays the capex and shares the savings",
+                        "energy_cost_hosting": "an ESCO hosts the energy bill of this end use for a fixed fee",
+                        "emc_pv": "a third party owns the PV and sells its power at a discount",
+                        "roof_lease": "the roof is rented to a PV investor",
+                        "finance_lease": "a finance lease spreads the capex",
+                        "guaranteed_savings": "an ESCO guarantees the savings for a fee"}.get(a.mode, a.mode)
+                       + (" (the budget of that year is binding)" if a.year in budget_years else ""))
+        if o.prerequisites:
+            why.append("needs " + ", ".join(o.prerequisites) + " first")
+        if r.npv_cny < 0:
+            why.append("negative on its own, taken because it unlocks or enables other measures")
+        out.append({"option_id": a.option_id, "year": a.year, "mode": a.mode, "why": "; ".join(why)})
+    return out
+
+
+def _explain_rejected(pm: PlanModel, problem: Problem, plan: list[Action], best_npv: float, allowed,
+                      n: int, time_limit: float) -> list[dict]:
+    chosen = {a.option_id for a in plan}
+    chosen_groups = {g: a.option_id for a in plan for g in problem.option(a.option_id).exclusive_groups}
+    cands = []
+    for o in problem.options:
+        if o.option_id in chosen:
+            continue
+        modes = [m for m in o.modes if allowed is None or (o.option_id, m) in allowed]
+        if not modes:
+            cands.append((-np.inf, o, None, "breaks the payback limit in every financing mode"))
+            continue
+        r = max((standalone(problem, o.option_id, m, o.size if allowed is None else (allowed[o.option_id, m]
+                                                                                     or o.size)) for m in modes),
+                key=lambda r: r.npv_cny)
+        cands.append((r.npv_cny, o, r, ""))
+    cands.sort(key=lambda c: -c[0])
+    out = []
+    df = discount_factors(problem.econ.discount_rate, problem.horizon)
+    for npv_alone, o, r, reason in cands[:n]:
+        item = {"option_id": o.option_id, "family": o.family, "standalone_npv_cny": npv_alone}
+        if r is None:
+            item["why_not"] = reason
+            out.append(item)
+            continue
+        res = _with_constraint(pm, "_force", _fix_option(pm, o.option_id, True), time_limit=time_limit, gap=1e-4)
+        if res.status not in ("optimal", "time_limit") or res.objective is None:
+            groups = [g for g in o.exclusive_groups if g in chosen_groups]
+            item["why_not"] = ("cannot be added: " + (f"exclusive with {chosen_groups[groups[0]]}" if groups else
+                               "it breaks a budget, prerequisite or target constraint"))
+        else:
+            loss = best_npv - res.objective
+            item["npv_loss_if_forced_cny"] = loss
+            forced = next((a for a in res.plan if a.option_id == o.option_id), None)
+            capex = o.capex_at(forced.size if forced else o.size)
+            groups = [g for g in o.exclusive_groups if g in chosen_groups]
+            if groups:
+                cause = f"exclusive with {chosen_groups[groups[0]]}, which is worth more"
+            elif npv_alone < 0:
+                cause = f"loses {-npv_alone:,.0f} CNY on its own"
+            else:
+                cause = "its savings overlap with chosen measures, or the budget is better spent elsewhere"
+            if forced and forced.mode in OWN_LIKE and capex > 0:
+                pct = 100 * loss / (capex * df[forced.year - 1])
+                item["break_even"] = (f"enters the plan if its capex falls {pct:.0f} %" if pct < 100
+                                      else "does not pay even at zero capex")
+            elif loss > 0:
+                item["break_even"] = f"needs {loss:,.0f} CNY more NPV (e.g. a subsidy) to enter"
+            item["why_not"] = cause
+        out.append(item)
+    return out
+
+
+def _infeasibility(pm: PlanModel, problem: Problem) -> str:
+    """Which constraint families conflict: re-solve with each optional family relaxed in turn."""
+    families = []
+    for name in ("budget", "co2_target", "portfolio_payback", "prereq"):
+        comp = getattr(pm.m, name, None)
+        if comp is None:
+            continue
+        comp.deactivate()
+        res = pm.solve(time_limit=30, gap=1e-3)
+        comp.activate()
+        if res.status != "infeasible":
+            families.append(name)
+    if not families:
+        return "the plan is infeasible even with budget, targets and payback limits relaxed"
+    return "infeasible: conflict between " + " and ".join(families) + " and the measures available"
+
+
+# ----------------------------------------------------------------------------------------- main entry
+def plan(model, scenario=(), set_values=(), *, objective: str = "npv", years: int | None = None,
+         alternatives: int = 3, explain: int = 5, time_limit: float = 60.0, gap: float = 1e-4,
+         threads: int | None = None, co2_target_t=None) -> PlanResult:
+    """Plan one SME. ``model`` is a path, a dict or a Resolved; ``scenario`` names or files; ``set_values``
+    'key=value' strings."""
+    t0 = time.perf_counter()
+    scenarios = [scenario] if isinstance(scenario, str) else list(scenario)
+    resolved = model if isinstance(model, Resolved) else resolve(model, scenarios, list(set_values))
+    if resolved.kind != "site":
+        from .errors import InputError, problem as pline
+        raise InputError(pline("kind", resolved.kind, "a site model (use `pathways park` for parks)"))
+    problem, ctx = build_problem(resolved, years)
+    if co2_target_t is not None:
+        problem.co2_target_t = np.asarray(co2_target_t, dtype=float)
+    if objective not in OBJECTIVES:
+        from .errors import InputError, problem as pline
+        raise InputError(pline("objective", objective, ", ".join(OBJECTIVES)))
+    if objective == "min-cost" and problem.co2_target_t is None:
+        from .errors import InputError, problem as pline
+        raise InputError(pline("objective", objective, "min-cost needs a CO2 target (targets or co2_target_t)"))
+    allowed = payback_filter(problem) if problem.payback_limit_years is not None else None
+    pm = PlanModel(problem, objective=objective, allowed=allowed)
+    res = pm.solve(time_limit=time_limit, gap=gap, threads=threads)
+    return _result(problem, ctx, resolved, pm, res, allowed, objective, alternatives, explain, time_limit, t0)
+
+
+def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, alternatives, explain, time_limit,
+            t0) -> PlanResult:
+    site_info = {"name": resolved.model.name, "city": ctx.location.name_en, "city_zh": ctx.location.name_zh,
+                 "province": ctx.location.province, "station": ctx.location.station_id,
+                 "station_distance_km": ctx.location.station_distance_km, "base_year": ctx.base_year,
+                 "grid_factor": ctx.grid_factor_source, "subsidy_presets": ctx.subsidy_presets,
+                 "tariff": f"{ctx.tariff.province} {ctx.tariff.kind} {ctx.tariff.voltage}",
+                 "config_hash": resolved.config_hash}
+    empty = pd.DataFrame()
+    if not res.plan and res.status != "optimal":
+        msg = _infeasibility(pm, problem) if res.status == "infeasible" else res.message
+        return PlanResult(res.status, objective, None, None, None, False, None, res.solve_seconds,
+                          time.perf_counter() - t0, _actions_table(problem, evaluate(problem, [])), empty, empty, {},
+                          [], [], [], [], {}, resolved.applied_overrides, site_info, message=msg, problem=problem)
+    plan_actions = res.plan
+    ev = evaluate(problem, plan_actions)
+    milp_npv = pm.npv_value()
+    exact = abs(milp_npv - ev.npv_cny) <= 1e-6 * max(1.0, abs(ev.npv_cny))
+    binding = _binding(pm, problem, plan_actions, allowed)
+    H = problem.horizon
+    years = np.arange(1, H + 1)
+    target = np.full(H, np.nan)
+    if problem.co2_target_t is not None:
+        target[:len(problem.co2_target_t)] = problem.co2_target_t[:H]
+    emissions = pd.DataFrame({"year": years, "baseline_t": ev.baseline_emissions_t, "plan_t": ev.emissions_t,
+                              "abatement_t": ev.abatement_t, "target_t": target,
+                              "electricity_kwh": ev.electricity_kwh, "grid_import_kwh": ev.grid_import_kwh,
+                              "pv_generation_kwh": ev.pv_generation_kwh})
+    cash = pd.DataFrame({"point": np.arange(H + 1), **{k: v for k, v in ev.flows.items()}})
+    cash["net_cny"] = ev.net_flow_cny
+    cash["cumulative_cny"] = cash["net_cny"].cumsum()
+    explanations = _explain_chosen(problem, ev, binding)
+    rejected = _explain_rejected(pm, problem, plan_actions, res.objective, allowed, explain,
+                                 time_limit) if explain else []
+    alts = []
+    cuts = []
+    for k in range(alternatives):
+        prev = plan_actions if not alts else [Action(**a) for a in alts[-1]["actions"]]
+        name = f"_nogood_{k}"
+        pm.m.add_component(name, _option_sets(pm, prev))
+        cuts.append(name)
+        r = pm.solve(time_limit=time_limit, gap=1e-4)
+        if r.status not in ("optimal", "time_limit") or not r.plan:
+            break
+        ev_alt = evaluate(problem, r.plan)
+        alts.append({"rank": k + 2, **_summary(problem, r.plan, ev_alt), "npv_gap_cny": ev.npv_cny - ev_alt.npv_cny})
+    for name in cuts:
+        pm.m.del_component(name)
+    base_plan = payback_first_baseline(problem, allowed)
+    base_ev = evaluate(problem, base_plan)
+    baseline = {"rule": "self-invest in measures by shortest simple payback while each year's budget lasts",
+                **_summary(problem, base_plan, base_ev)}
+    totals = {"npv_cny": ev.npv_cny, "upfront_cny": float(sum(r.upfront_cny for r in ev.actions)),
+              "capex_cny": float(sum(r.capex_cny for r in ev.actions)),
+              "subsidy_cny": float(sum(r.subsidy_cny for r in ev.actions)),
+              "baseline_emissions_t_year1": float(ev.baseline_emissions_t[0]),
+              "abatement_t_year_T": float(ev.abatement_t[problem.plan_years - 1]),
+              "cumulative_abatement_t": float(ev.abatement_t.sum()),
+              "energy_cost_saving_cny_year_T": float(ev.baseline_energy_cost_cny[problem.plan_years - 1]
+                                                     - ev.energy_cost_cny[problem.plan_years - 1]),
+              "npv_vs_baseline_cny": ev.npv_cny - base_ev.npv_cny}
+    msg = "" if exact else ("the MILP values PV and interactions with a piecewise-linear curve; "
+                            f"its NPV {milp_npv:,.0f} CNY differs from the exact evaluation shown "
+                            f"({ev.npv_cny:,.0f} CNY) by {ev.npv_cny - milp_npv:+,.0f} CNY")
+    return PlanResult(
+        status=res.status, objective=objective, objective_value=res.objective, npv_cny=ev.npv_cny,
+        milp_npv_cny=milp_npv, linearisation_exact=exact, mip_gap=res.mip_gap, solve_seconds=res.solve_seconds,
+        total_seconds=time.perf_counter() - t0, actions=_actions_table(problem, ev), emissions_by_year=emissions,
+        cash_flows=cash, totals=totals, binding_constraints=binding, explanations=explanations, rejected=rejected,
+        alternatives=alts, baseline=baseline, applied_overrides=resolved.applied_overrides, site=site_info,
+        message=msg, evaluation=ev, problem=problem)
+
+
+def pareto(model, scenario=(), set_values=(), points: int = 5, **kw) -> pd.DataFrame:
+    """Cost-vs-CO2 frontier by epsilon-constraint: max NPV subject to cumulative abatement >= eps."""
+    scenarios = [scenario] if isinstance(scenario, str) else list(scenario)
+    resolved = model if isinstance(model, Resolved) else resolve(model, scenarios, list(set_values))
+    problem, _ = build_problem(resolved)
+    allowed = payback_filter(problem) if problem.payback_limit_years is not None else None
+    top = PlanModel(problem, objective="max-abatement", allowed=allowed).solve(**kw)
+    pm = PlanModel(problem, objective="npv", allowed=allowed)
+    low = pm.solve(**kw)
+    a_low = float(evaluate(problem, low.plan).abatement_t.sum())
+    a_high = float(evaluate(problem, top.plan).abatement_t.sum()) if top.plan else a_low
+    rows = []
+    for eps in np.linspace(a_low, a_high, points):
+        pm.m.min_abatement = float(eps) * (1 - 1e-9)
+        r = pm.solve(**kw)
+        if not r.plan:
+            continue
+        ev = evaluate(problem, r.plan)
+        rows.append({"min_cumulative_abatement_t": eps, "npv_cny": ev.npv_cny,
+                     "cumulative_abatement_t": float(ev.abatement_t.sum()), "n_actions": len(r.plan),
+                     "actions": ", ".join(sorted(a.option_id for a in r.plan))})
+    return pd.DataFrame(rows)
