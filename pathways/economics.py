@@ -149,6 +149,9 @@ class CashFlows:
     def simple_payback_years(self) -> np.ndarray:
         return simple_payback_years(self.upfront_owner_cny, self.first_year_net_saving_cny)
 
+    def irr(self) -> np.ndarray:
+        return np.array([irr(row) for row in self.net])
+
 
 def discount_factors(rate: float, horizon_years: int) -> np.ndarray:
     """(1 + r)^-k for k = 0..H."""
@@ -161,6 +164,34 @@ def simple_payback_years(upfront_cny: np.ndarray, first_year_saving_cny: np.ndar
     with np.errstate(divide="ignore", invalid="ignore"):
         pb = np.where(saving > 0, np.maximum(upfront, 0.0) / saving, np.inf)
     return pb
+
+
+def irr(flows: np.ndarray, lo: float = -0.99, hi: float = 10.0, tol: float = 1e-13) -> float:
+    """Internal rate of return by bisection on NPV(rate) = sum_k flows_k / (1 + rate)^k.
+
+    Defined (not NaN) when NPV changes sign exactly once on (lo, hi), as for an upfront cost followed by
+    savings; NPV falls with the rate for such flows.
+    """
+    flows = np.asarray(flows, dtype=float)
+    k = np.arange(flows.size)
+
+    def npv(rate: float) -> float:
+        return float(flows @ (1.0 + rate) ** -k)
+
+    f_lo, f_hi = npv(lo), npv(hi)
+    if not (np.isfinite(f_lo) and np.isfinite(f_hi)) or f_lo * f_hi > 0:
+        return float("nan")
+    grid = np.linspace(lo, hi, 200)
+    signs = np.sign([npv(x) for x in grid])
+    if np.count_nonzero(np.diff(signs[signs != 0])) != 1:
+        return float("nan")
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if (npv(mid) > 0) == (f_lo > 0):
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
 
 
 def annuity_factor(rate: float, years: int) -> float:

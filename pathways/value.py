@@ -261,7 +261,6 @@ class _BatteryLP:
         lp.a_matrix_.index_ = a.indices.astype(np.int32)
         lp.a_matrix_.value_ = a.data.astype(float)
         h = _quiet_highs()
-        h.setOptionValue("threads", 1)
         h.passModel(lp)
         self.h, self.kinf = h, highspy.kHighsInf
         self.model_status_optimal = highspy.HighsModelStatus.kOptimal

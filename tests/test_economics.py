@@ -28,9 +28,17 @@ def test_own_npv_and_irr_equal_numpy_financial(t, L, capex, saving, om, r, e):
     hand = hand_flows_own(t, L, capex, saving, om, e, 20)
     np.testing.assert_allclose(cf.net[0], hand, rtol=1e-12, atol=1e-6)
     assert cf.npv_cny()[0] == pytest.approx(npf.npv(r, hand), rel=1e-9, abs=1e-6)
-    irr = npf.irr(cf.net[0])
-    if np.isfinite(irr):
-        assert npf.npv(irr, hand) == pytest.approx(0.0, abs=1e-6 * capex)
+    ours, theirs = cf.irr()[0], npf.irr(hand)
+    if saving - om > 0 and np.isfinite(ours):
+        # conventional flows (one sign change): one IRR, the same as numpy-financial's
+        assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-9)
+
+
+def test_irr_equals_numpy_financial_on_a_known_case():
+    flows = [-1000.0, 300.0, 400.0, 500.0]
+    from pathways.economics import irr
+    assert irr(np.array(flows)) == pytest.approx(npf.irr(flows), abs=1e-9)
+    assert np.isnan(irr(np.array([100.0, 100.0])))
 
 
 def test_payback_and_first_year():
