@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .economics import annuity_factor, discount_factors
-from .problem import OWN_LIKE, Action, Problem, chains
+from .problem import OWN_LIKE, Action, Problem, chains, deemed_saving_cny
 
 COMPONENTS = ("upfront", "energy_savings", "om", "services", "contract", "subsidy", "carbon_revenue", "residual")
 
@@ -213,12 +213,15 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
             age = k - a.year + 1
             term = in_term(j, k)
             energy = saved_value[j]
-            if a.mode == "shared_savings" and term:
-                af["contract"][k] -= p.term("shared_savings", "esco_share_of_savings") * energy
-            elif a.mode == "energy_cost_hosting" and term:
-                hosted_e, hosted_f = _hosted_baseline_cost(p, o)
-                hosted = hosted_e * esc_e[ki] + hosted_f * esc_f[ki]
-                af["contract"][k] += p.term("energy_cost_hosting", "discount_frac") * hosted - energy
+            if a.mode in ("shared_savings", "energy_cost_hosting") and term:
+                de, dfuel = deemed_saving_cny(p, o)
+                deemed = de * esc_e[ki] + dfuel * esc_f[ki]
+                if a.mode == "shared_savings":
+                    af["contract"][k] -= p.term("shared_savings", "esco_share_of_savings") * deemed
+                else:
+                    hosted_e, hosted_f = _hosted_baseline_cost(p, o)
+                    hosted = hosted_e * esc_e[ki] + hosted_f * esc_f[ki]
+                    af["contract"][k] += p.term("energy_cost_hosting", "discount_frac") * hosted - deemed
             elif a.mode == "emc_pv" and term:
                 af["contract"][k] -= pv_share[j] * ((1 - p.term("emc_pv", "discount_frac")) * self_value
                                                     + exp_value)

@@ -3,7 +3,8 @@
 Notation: options o (measure x roof segment or size step), plan years t = 1..T, years k = 1..H, modes m.
 x[o,t,m] in {0,1} adopts option o in year t with mode m; s[o,t,m] >= 0 is its size for PV (kWp) and batteries
 (kWh). a[o,k,g] = sum of x[o,t,m] over the (t,m) that are alive in year k and in contract group g
-(g = owner: own-like modes or after an ESCO term; ss: shared savings in term; host: energy-cost hosting in term).
+(g = all; g = ss / host: shared savings / energy-cost hosting within the contract term, used for the contract
+payments, which settle on deemed savings, see ``pathways.problem.deemed_saving_cny``).
 
 Energy (exact linearisation of the evaluator's model, ``pathways.problem``): for every end use e and year k the
 remaining fraction R[e,n,k] after the n-th option of its chain is
@@ -31,9 +32,9 @@ import numpy as np
 import pyomo.environ as pyo
 
 from .economics import annuity_factor, discount_factors
-from .problem import OWN_LIKE, Action, Problem, chains
+from .problem import OWN_LIKE, Action, Problem, chains, deemed_saving_cny
 
-GROUPS = ("owner", "ss", "host")
+GROUPS = ("all",)
 
 
 @dataclass
@@ -160,16 +161,18 @@ class PlanModel:
             cap = self.allowed.get((o.option_id, c[2])) if self.allowed else None
             max_size[c] = o.size if cap is None else min(o.size, cap)
         m.size_link = pyo.Constraint(self.cont_cols, rule=lambda m, *c: m.s[c] <= max_size[c] * m.x[c])
-        # upfront subsidy of a continuous option: min(share * capex, cap), as a hypograph (it is a benefit)
-        m.sub = pyo.Var(self.cols, domain=pyo.NonNegativeReals)
+        # upfront subsidy: min(share * capex, cap), as a hypograph (it is a benefit); only where a share exists
+        sub_cols = [c for c in self.cols if p.options[c[0]].subsidy_capex_share > 0]
+        m.sub_v = pyo.Var(sub_cols, domain=pyo.NonNegativeReals)
 
         def sub_share(m, *c):
             o = p.options[c[0]]
             capex = o.capex_cny * m.x[c] + (o.capex_cny_per_unit * m.s[c] if o.continuous else 0)
-            return m.sub[c] <= o.subsidy_capex_share * capex
-        m.sub_share = pyo.Constraint(self.cols, rule=sub_share)
-        m.sub_cap = pyo.Constraint(self.cols, rule=lambda m, *c: m.sub[c] <= min(p.options[c[0]].subsidy_cap_cny,
-                                                                                 1e12) * m.x[c])
+            return m.sub_v[c] <= o.subsidy_capex_share * capex
+        m.sub_share = pyo.Constraint(sub_cols, rule=sub_share)
+        capped = [c for c in sub_cols if np.isfinite(p.options[c[0]].subsidy_cap_cny)]
+        m.sub_cap = pyo.Constraint(capped, rule=lambda m, *c: m.sub_v[c] <= p.options[c[0]].subsidy_cap_cny * m.x[c])
+        self.sub = {c: (m.sub_v[c] if c in m.sub_v else 0) for c in self.cols}
 
     def capex(self, c):
         o = self.p.options[c[0]]
@@ -435,16 +438,19 @@ class PlanModel:
         esc_e = (1 + econ.electricity_escalation) ** (ks - 1)
         esc_f = (1 + econ.fuel_escalation) ** (ks - 1)
         fuel0 = {c: sum(q.get(c, 0.0) for q in p.fuel_end_uses.values()) for c in p.fuel_price_cny}
-        # ESCO shares of attributed chain savings, by year
+        # ESCO contract payments on deemed savings, by year
         esco: dict[int, object] = {}
-        for (e, n, k), keys in self.w_by.items():
-            o = p.options[self.chain_items[e][n - 1][0]]
-            unit_value = self._unit_value(e, o, esc_e[k - 1], esc_f[k - 1])
-            for key in keys:
-                share = {"ss": p.term("shared_savings", "esco_share_of_savings") if key[3] == "ss" else 0,
-                         "host": 1.0}.get(key[3], 0.0)
-                if share:
-                    esco[k] = esco.get(k, 0) + share * self.coef(e, n, key[4]) * unit_value * m.w[key]
+        for i, o in enumerate(p.options):
+            de, dfuel = deemed_saving_cny(p, o)
+            if not (de or dfuel):
+                continue
+            for k in self.K:
+                deemed = de * esc_e[k - 1] + dfuel * esc_f[k - 1]
+                share_ss = p.term("shared_savings", "esco_share_of_savings") if (i, k, "ss") in self.alive else 0.0
+                expr = (share_ss * deemed * self.a(i, k, "ss") if share_ss else 0) + \
+                    (deemed * self.a(i, k, "host") if (i, k, "host") in self.alive else 0)
+                if not isinstance(expr, (int, float)):
+                    esco[k] = esco.get(k, 0) + expr
         from .evaluator import _hosted_baseline_cost
         self.F = {}
         for k in self.K:
@@ -469,7 +475,7 @@ class PlanModel:
                     if mode == "finance_lease" and age <= p.term(mode, "term_years"):
                         years = int(p.term(mode, "term_years"))
                         flow -= (annuity_factor(p.term(mode, "interest_rate"), years)
-                                 * (1 - p.term(mode, "down_payment_frac")) * (self.capex(c) - m.sub[c]))
+                                 * (1 - p.term(mode, "down_payment_frac")) * (self.capex(c) - self.sub[c]))
                     if mode == "energy_cost_hosting" and in_term:
                         he, hf = _hosted_baseline_cost(p, o)
                         flow += p.term(mode, "discount_frac") * (he * ee + hf * ef) * m.x[c]
@@ -480,7 +486,7 @@ class PlanModel:
         for c in self.cols:
             i, t, mode = c
             o = p.options[i]
-            net = self.capex(c) - m.sub[c]
+            net = self.capex(c) - self.sub[c]
             if mode in ("own", "guaranteed_savings"):
                 self.U[t] += net
             elif mode == "finance_lease":
@@ -541,8 +547,10 @@ class PlanModel:
     def _objective(self, min_abatement_t: float | None) -> None:
         m = self.m
         self.cum_abatement = sum(self.em0[k] - self.em[k] for k in self.K)
-        m.min_abatement = pyo.Param(initialize=-1e18 if min_abatement_t is None else min_abatement_t, mutable=True)
+        m.min_abatement = pyo.Param(initialize=0.0 if min_abatement_t is None else min_abatement_t, mutable=True)
         m.abatement_floor = pyo.Constraint(expr=self.cum_abatement >= m.min_abatement)
+        if min_abatement_t is None:
+            m.abatement_floor.deactivate()
         if self.objective_kind == "max-abatement":
             m.obj = pyo.Objective(expr=self.cum_abatement + 1e-9 * self.npv, sense=pyo.maximize)
         else:

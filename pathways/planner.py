@@ -442,6 +442,7 @@ def pareto(model, scenario=(), set_values=(), points: int = 5, **kw) -> pd.DataF
     rows = []
     for eps in np.linspace(a_low, a_high, points):
         pm.m.min_abatement = float(eps) * (1 - 1e-9)
+        pm.m.abatement_floor.activate()
         r = pm.solve(**kw)
         if not r.plan:
             continue

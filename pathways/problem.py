@@ -16,6 +16,7 @@ Energy model (the evaluator computes it exactly; the MILP linearises it, see ``p
   and electricity rises by the useful heat / ``heat_cop`` (a COP for heat pumps, an efficiency for electric boilers).
 * PV output of a segment is size * perf(age) * its hourly profile; self-consumption is min(load, generation) hour
   by hour, surplus is exported at the export price.
+* ESCO contracts (shared savings, energy-cost hosting) settle on deemed savings (``deemed_saving_cny``).
 * A battery adds the value of its size from ``battery_curve`` (arbitrage on the baseline load; an approximation
   used identically by the evaluator and the MILP).
 """
@@ -152,6 +153,28 @@ def chains(problem: Problem) -> dict[str, list[tuple[int, float]]]:
         if o.kind == "heat" and o.heat_end_use in out and o.heat_share > 0:
             out[o.heat_end_use].append((i, o.heat_share))
     return out
+
+
+def deemed_saving_cny(problem: Problem, o: Option) -> tuple[float, float]:
+    """Contract (deemed) yearly saving of an option at base-year prices, split (electricity CNY, fuel CNY).
+
+    ESCO contracts settle on the measure's own saving on the baseline end use (engineering estimate, IPMVP
+    option A): the saving fraction times the end use's baseline cost, not reduced by other measures and without
+    digital boosts. A heat source's deemed saving is its fuel saved less the electricity it adds.
+    """
+    avg = problem.average_price_cny_per_kwh
+    elec = fuel = 0.0
+    for end_use, frac in o.effects:
+        if end_use in problem.electricity_end_uses_kwh:
+            elec += frac * problem.electricity_end_uses_kwh[end_use] * avg
+        elif end_use in problem.fuel_end_uses:
+            fuel += frac * sum(v * problem.fuel_price_cny[c] for c, v in problem.fuel_end_uses[end_use].items())
+    if o.kind == "heat" and o.heat_end_use in problem.fuel_end_uses:
+        q = problem.fuel_end_uses[o.heat_end_use]
+        fuel += o.heat_share * sum(v * problem.fuel_price_cny[c] for c, v in q.items())
+        heat = sum(v * problem.fuel_heat_kwh[c] for c, v in q.items())
+        elec -= o.heat_share * heat / o.heat_cop * avg
+    return elec, fuel
 
 
 @dataclass(frozen=True)
