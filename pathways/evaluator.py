@@ -142,7 +142,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
                     saved_value[j] += sum(share * v * p.fuel_price_cny[c] for c, v in q.items()) * esc_f[ki]
                     act_co2[j, ki] += sum(share * v * p.fuel_co2_t[c] for c, v in q.items())
                     if o.kind == "heat" and end_use == o.heat_end_use:
-                        heat_kwh = sum(share * v * p.fuel_heat_kwh[c] for c, v in q.items())
+                        heat_kwh = share * p.useful_heat_kwh(o, end_use)
                         add = heat_kwh / o.heat_cop
                         added_kwh += add
                         act_kwh[j, ki] -= add
@@ -244,7 +244,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
                 af["subsidy"][k] += o.subsidy_cny_per_kwh * gen_j
             if o.carbon_credit_share > 0:
                 af["carbon_revenue"][k] += (o.carbon_credit_share * max(abatement, 0.0)
-                                            * p.carbon_credit_price_cny_per_t * esc_c[ki])
+                                            * p.credit_price(o) * esc_c[ki])
 
     for j, (o, a) in enumerate(zip(opts, plan)):
         af = act_flows[j]

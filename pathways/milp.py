@@ -18,7 +18,8 @@ baseline load (``ratio[k]``). PV value uses the concave piecewise-linear curve V
 exact up to the curve's interpolation error (below ``pv_curve_tolerance``) and exact when all segments share one
 profile shape; the evaluator reports the exact hourly number and the result says which one is shown.
 
-Constraint families (one function each below): adopt_at_most_once, exclusive_groups, one_pv_mode, prerequisites,
+Constraint families (one function each below): adopt_at_most_once, exclusive_groups, one_hosting_per_end_use,
+one_pv_mode, prerequisites,
 roof_area, budget, portfolio_payback, co2_target, chain (energy), pv_value, battery_value, carbon_revenue.
 Per-action payback limits are applied before the model is built (options or PV sizes beyond the limit are not
 offered; the action is judged alone on the baseline site).
@@ -88,6 +89,7 @@ class PlanModel:
         self._variables()
         self.adopt_at_most_once()
         self.exclusive_groups()
+        self.one_hosting_per_end_use()
         self.one_pv_mode()
         self.prerequisites()
         self.roof_area()
@@ -199,6 +201,19 @@ class PlanModel:
         groups = {g: cs for g, cs in groups.items() if len({c[0] for c in cs}) > 1}
         self.m.exclusive = pyo.Constraint(list(groups), rule=lambda m, g: sum(m.x[c] for c in groups[g]) <= 1)
 
+    def one_hosting_per_end_use(self) -> None:
+        """An energy-cost hosting contract covers a whole end use: sum over options acting on end use e of
+        x[o,t,energy_cost_hosting] <= 1."""
+        by_end_use: dict[str, list] = {}
+        for c in self.cols:
+            if c[2] != "energy_cost_hosting":
+                continue
+            o = self.p.options[c[0]]
+            for e in {e for e, _ in o.effects} | ({o.heat_end_use} if o.heat_end_use else set()):
+                by_end_use.setdefault(e, []).append(c)
+        rows = [e for e, cs in by_end_use.items() if len({c[0] for c in cs}) > 1]
+        self.m.one_hosting = pyo.Constraint(rows, rule=lambda m, e: sum(m.x[c] for c in by_end_use[e]) <= 1)
+
     def one_pv_mode(self) -> None:
         """PV on all segments of a site uses one financing mode: x[o,t,m] <= z[m], sum_m z[m] <= 1."""
         pv_cols = [c for c in self.cols if self.p.options[c[0]].kind == "pv"]
@@ -291,7 +306,12 @@ class PlanModel:
 
         m.w_le_bin = pyo.Constraint(w_idx, rule=lambda m, e, n, k, g, d: m.w[e, n, k, g, d] <= binary_of(e, n, k, g, d))
         m.w_le_R = pyo.Constraint(w_idx, rule=lambda m, e, n, k, g, d: m.w[e, n, k, g, d] <= R_prev(e, n, k))
-        m.w_ge = pyo.Constraint(w_idx, rule=lambda m, e, n, k, g, d:
+        # The lower McCormick bound is needed only where a larger w can hurt: heat sources (they add electricity).
+        # For every other item more saving never lowers the objective or raises emissions (the PV hypograph
+        # slopes satisfy alpha_j <= C0 and gamma_j <= E0), so w settles on its upper bound R_prev * a anyway.
+        heat_w = [key for key in w_idx if p.options[self.chain_items[key[0]][key[1] - 1][0]].kind == "heat"
+                  and p.options[self.chain_items[key[0]][key[1] - 1][0]].heat_end_use == key[0]]
+        m.w_ge = pyo.Constraint(heat_w, rule=lambda m, e, n, k, g, d:
                                 m.w[e, n, k, g, d] >= R_prev(e, n, k) - (1 - binary_of(e, n, k, g, d)))
         w_by = {}
         for key in w_idx:
@@ -314,11 +334,10 @@ class PlanModel:
             for e, items in self.chain_items.items():
                 if e not in p.fuel_end_uses:
                     continue
-                heat_kwh = sum(v * p.fuel_heat_kwh[c] for c, v in p.fuel_end_uses[e].items())
                 for n, (i, f) in enumerate(items, start=1):
                     o = p.options[i]
                     if o.kind == "heat" and o.heat_end_use == e and (e, n, k) in w_by:
-                        added += f * heat_kwh / o.heat_cop * sum(m.w[key] for key in w_by[e, n, k])
+                        added += f * p.useful_heat_kwh(o, e) / o.heat_cop * sum(m.w[key] for key in w_by[e, n, k])
             self.added[k] = added
             E = sum(B * self.R_last[e, k] for e, B in p.electricity_end_uses_kwh.items()) + added
             E -= sum(o.abs_electricity_kwh * self.a(i, k) for i, o in enumerate(p.options) if o.abs_electricity_kwh)
@@ -420,10 +439,11 @@ class PlanModel:
         idx = [(i, k) for i in creditors for k in self.K if (i, k, "all") in self.alive]
         m.cr = pyo.Var(idx, domain=pyo.NonNegativeReals)
         esc_c = (1 + p.econ.carbon_escalation) ** (np.arange(1, self.H + 1) - 1)
-        big = max(self.em0.values()) * p.carbon_credit_price_cny_per_t * float(esc_c.max()) + 1.0
-        m.cr_gate = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= big * self.a(i, k))
-        m.cr_cap = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= p.options[i].carbon_credit_share
-                                  * p.carbon_credit_price_cny_per_t * esc_c[k - 1] * (self.em0[k] - self.em[k]))
+        def cap(i, k):
+            return p.options[i].carbon_credit_share * p.credit_price(p.options[i]) * esc_c[k - 1]
+        # revenue = cap * abatement * a is a product of a variable in [0, em0] and a binary: McCormick upper side
+        m.cr_gate = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= cap(i, k) * self.em0[k] * self.a(i, k))
+        m.cr_cap = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= cap(i, k) * (self.em0[k] - self.em[k]))
         self.cr_by_k = {k: sum(m.cr[i, kk] for (i, kk) in idx if kk == k) for k in self.K}
 
     # ------------------------------------------------------------------ money
@@ -499,18 +519,6 @@ class PlanModel:
         df = discount_factors(econ.discount_rate, self.H)
         self.npv = (sum(df[k] * self.F[k] for k in self.K) - sum(df[t - 1] * self.U[t] for t in self.U)
                     + df[self.H] * residual)
-
-    def _unit_value(self, e: str, o, ee: float, ef: float) -> float:
-        """CNY value of a remaining-fraction unit w on end use e (negative part: heat-pump electricity)."""
-        p = self.p
-        if e in p.electricity_end_uses_kwh:
-            return p.electricity_end_uses_kwh[e] * p.average_price_cny_per_kwh * ee
-        q = p.fuel_end_uses[e]
-        val = sum(v * p.fuel_price_cny[c] for c, v in q.items()) * ef
-        if o.kind == "heat" and o.heat_end_use == e:
-            heat = sum(v * p.fuel_heat_kwh[c] for c, v in q.items())
-            val -= heat / o.heat_cop * p.average_price_cny_per_kwh * ee
-        return val
 
     # ------------------------------------------------------------------ money constraints
     def budget(self) -> None:

@@ -85,12 +85,36 @@ def standalone(problem: Problem, option_id: str, mode: str, size: float, year: i
     return evaluate(problem, [Action(option_id, year, mode, size)]).actions[0]
 
 
+def esco_participates(problem: Problem, o, mode: str) -> bool:
+    """An ESCO signs a shared-savings or hosting contract only if it recovers its capex and O&M within the term
+    from what the contract pays it (deemed savings), discounted at the site's rate (an assumption)."""
+    if mode not in ("shared_savings", "energy_cost_hosting"):
+        return True
+    from .evaluator import _hosted_baseline_cost
+    from .problem import deemed_saving_cny
+    econ, term = problem.econ, int(problem.term(mode, "term_years"))
+    k = np.arange(1, min(term, o.lifetime_years) + 1)
+    de, dfuel = deemed_saving_cny(problem, o)
+    deemed = de * (1 + econ.electricity_escalation) ** (k - 1) + dfuel * (1 + econ.fuel_escalation) ** (k - 1)
+    if mode == "shared_savings":
+        income = problem.term(mode, "esco_share_of_savings") * deemed
+    else:
+        he, hf = _hosted_baseline_cost(problem, o)
+        hosted = he * (1 + econ.electricity_escalation) ** (k - 1) + hf * (1 + econ.fuel_escalation) ** (k - 1)
+        income = deemed - problem.term(mode, "discount_frac") * hosted
+    npv = float(((income - o.om_at(o.size)) * (1 + econ.discount_rate) ** -k).sum()) - o.capex_at(o.size)
+    return npv >= 0
+
+
 def payback_filter(problem: Problem) -> dict[tuple[str, str], float | None]:
-    """Allowed (option, mode) pairs under the per-action payback limit, with a size cap for PV/batteries."""
+    """Allowed (option, mode) pairs: the ESCO must participate (``esco_participates``) and the action must meet
+    the per-action payback limit, with a size cap for PV/batteries where payback grows with size."""
     limit = problem.payback_limit_years
     allowed: dict[tuple[str, str], float | None] = {}
     for o in problem.options:
         for mode in o.modes:
+            if not esco_participates(problem, o, mode):
+                continue
             if limit is None:
                 allowed[o.option_id, mode] = None
                 continue
@@ -151,18 +175,17 @@ def payback_first_baseline(problem: Problem, allowed=None) -> list[Action]:
 
 
 # ----------------------------------------------------------------------------------------- helpers
-def _fix_option(pm: PlanModel, option_id: str, on: bool):
-    idx = [c for c in pm.cols if pm.p.options[c[0]].option_id == option_id]
-    expr = sum(pm.m.x[c] for c in idx)
-    return pyo.Constraint(expr=expr == (1 if on else 0)) if idx else None
-
-
-def _with_constraint(pm: PlanModel, name: str, con, **solve_kw) -> SolveResult:
-    pm.m.add_component(name, con)
-    try:
-        return pm.solve(**solve_kw)
-    finally:
-        pm.m.del_component(name)
+def budget_slack_cny(problem: Problem, ev: PlanEvaluation, year: int) -> float:
+    """Budget of plan year ``year`` left after the plan's upfront payments in that year (with reinvested savings
+    of earlier years when the site reinvests); +inf without a budget."""
+    if problem.budget_cny is None:
+        return float("inf")
+    upfront = sum(r.upfront_cny for r in ev.actions if r.action.year == year)
+    extra = 0.0
+    if problem.reinvest_savings:
+        extra = sum(float(r.flows[c][1:year].sum()) for r in ev.actions for c in r.flows
+                    if c not in ("upfront", "residual"))
+    return float(problem.budget_cny[year - 1]) + extra - upfront
 
 
 def _option_sets(pm: PlanModel, plan: list[Action]) -> pyo.Constraint:
@@ -258,55 +281,64 @@ def _explain_chosen(problem: Problem, ev: PlanEvaluation, binding: list[dict]) -
     return out
 
 
-def _explain_rejected(pm: PlanModel, problem: Problem, plan: list[Action], best_npv: float, allowed,
-                      n: int, time_limit: float) -> list[dict]:
+def _explain_rejected(problem: Problem, plan: list[Action], plan_npv: float, allowed, n: int) -> list[dict]:
+    """Why the best measures left out are not in the plan, with a break-even.
+
+    Each candidate is added to the chosen plan in its best year and mode (replacing a chosen member of its
+    exclusive group), evaluated exactly, and the NPV loss turned into the capex cut that would make it break even
+    there (or the extra NPV, e.g. a subsidy, it needs) and the budget it would need in its year."""
     chosen = {a.option_id for a in plan}
     chosen_groups = {g: a.option_id for a in plan for g in problem.option(a.option_id).exclusive_groups}
-    cands = []
+    df = discount_factors(problem.econ.discount_rate, problem.horizon)
+    ranked = []
     for o in problem.options:
         if o.option_id in chosen:
             continue
         modes = [m for m in o.modes if allowed is None or (o.option_id, m) in allowed]
         if not modes:
-            cands.append((-np.inf, o, None, "breaks the payback limit in every financing mode"))
+            ranked.append((-np.inf, o, [], "breaks the payback limit in every financing mode"
+                           if problem.payback_limit_years else "no investor takes it in any financing mode"))
             continue
-        r = max((standalone(problem, o.option_id, m, o.size if allowed is None else (allowed[o.option_id, m]
-                                                                                     or o.size)) for m in modes),
-                key=lambda r: r.npv_cny)
-        cands.append((r.npv_cny, o, r, ""))
-    cands.sort(key=lambda c: -c[0])
+        best = max((standalone(problem, o.option_id, m, (allowed or {}).get((o.option_id, m)) or o.size)
+                    for m in modes), key=lambda r: r.npv_cny)
+        ranked.append((best.npv_cny, o, modes, ""))
+    ranked.sort(key=lambda c: -c[0])
     out = []
-    df = discount_factors(problem.econ.discount_rate, problem.horizon)
-    for npv_alone, o, r, reason in cands[:n]:
+    for npv_alone, o, modes, reason in ranked[:n]:
         item = {"option_id": o.option_id, "family": o.family, "standalone_npv_cny": npv_alone}
-        if r is None:
+        if not modes:
             item["why_not"] = reason
             out.append(item)
             continue
-        res = _with_constraint(pm, "_force", _fix_option(pm, o.option_id, True), time_limit=time_limit, gap=1e-4)
-        if res.status not in ("optimal", "time_limit") or res.objective is None:
-            groups = [g for g in o.exclusive_groups if g in chosen_groups]
-            item["why_not"] = ("cannot be added: " + (f"exclusive with {chosen_groups[groups[0]]}" if groups else
-                               "it breaks a budget, prerequisite or target constraint"))
+        rivals = {chosen_groups[g] for g in o.exclusive_groups if g in chosen_groups}
+        base = [a for a in plan if a.option_id not in rivals]
+        trials = []
+        for mode in modes:
+            size = (allowed or {}).get((o.option_id, mode)) or o.size
+            for t in range(1, problem.plan_years + 1):
+                trial = base + [Action(o.option_id, t, mode, size)]
+                ev = evaluate(problem, trial)
+                trials.append((ev.npv_cny, t, mode, size, budget_slack_cny(problem, ev, t)))
+        npv_with, t, mode, size, spare = max(trials)
+        loss = plan_npv - npv_with
+        item["npv_loss_if_added_cny"] = loss
+        item["best_year"], item["best_mode"] = t, mode
+        if rivals:
+            item["why_not"] = f"exclusive with {', '.join(sorted(rivals))}, which is worth more"
+        elif npv_alone < 0:
+            item["why_not"] = f"loses {-npv_alone:,.0f} CNY on its own"
         else:
-            loss = best_npv - res.objective
-            item["npv_loss_if_forced_cny"] = loss
-            forced = next((a for a in res.plan if a.option_id == o.option_id), None)
-            capex = o.capex_at(forced.size if forced else o.size)
-            groups = [g for g in o.exclusive_groups if g in chosen_groups]
-            if groups:
-                cause = f"exclusive with {chosen_groups[groups[0]]}, which is worth more"
-            elif npv_alone < 0:
-                cause = f"loses {-npv_alone:,.0f} CNY on its own"
-            else:
-                cause = "its savings overlap with chosen measures, or the budget is better spent elsewhere"
-            if forced and forced.mode in OWN_LIKE and capex > 0:
-                pct = 100 * loss / (capex * df[forced.year - 1])
-                item["break_even"] = (f"enters the plan if its capex falls {pct:.0f} %" if pct < 100
-                                      else "does not pay even at zero capex")
-            elif loss > 0:
-                item["break_even"] = f"needs {loss:,.0f} CNY more NPV (e.g. a subsidy) to enter"
-            item["why_not"] = cause
+            item["why_not"] = "its savings overlap with the chosen measures, or the budget is better spent elsewhere"
+        capex = o.capex_at(size)
+        if loss <= 0:
+            item["break_even"] = "worth adding if the budget allowed it"
+        elif mode in OWN_LIKE and capex > 0 and loss < capex * df[t - 1]:
+            item["break_even"] = f"enters the plan if its capex falls {100 * loss / (capex * df[t - 1]):.0f} %"
+        else:
+            item["break_even"] = f"needs {loss:,.0f} CNY more NPV (for example a subsidy) to enter"
+        if problem.budget_cny is not None:
+            if spare < 0:
+                item["break_even"] += f", and the year-{t} budget to rise by {-spare:,.0f} CNY"
         out.append(item)
     return out
 
@@ -349,7 +381,7 @@ def plan(model, scenario=(), set_values=(), *, objective: str = "npv", years: in
     if objective == "min-cost" and problem.co2_target_t is None:
         from .errors import InputError, problem as pline
         raise InputError(pline("objective", objective, "min-cost needs a CO2 target (targets or co2_target_t)"))
-    allowed = payback_filter(problem) if problem.payback_limit_years is not None else None
+    allowed = payback_filter(problem)
     pm = PlanModel(problem, objective=objective, allowed=allowed)
     res = pm.solve(time_limit=time_limit, gap=gap, threads=threads)
     return _result(problem, ctx, resolved, pm, res, allowed, objective, alternatives, explain, time_limit, t0)
@@ -387,8 +419,7 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
     cash["net_cny"] = ev.net_flow_cny
     cash["cumulative_cny"] = cash["net_cny"].cumsum()
     explanations = _explain_chosen(problem, ev, binding)
-    rejected = _explain_rejected(pm, problem, plan_actions, res.objective, allowed, explain,
-                                 time_limit) if explain else []
+    rejected = _explain_rejected(problem, plan_actions, ev.npv_cny, allowed, explain) if explain else []
     alts = []
     cuts = []
     for k in range(alternatives):
@@ -396,7 +427,7 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
         name = f"_nogood_{k}"
         pm.m.add_component(name, _option_sets(pm, prev))
         cuts.append(name)
-        r = pm.solve(time_limit=time_limit, gap=1e-4)
+        r = pm.solve(time_limit=min(time_limit, 20.0), gap=1e-3)
         if r.status not in ("optimal", "time_limit") or not r.plan:
             break
         ev_alt = evaluate(problem, r.plan)
@@ -433,7 +464,7 @@ def pareto(model, scenario=(), set_values=(), points: int = 5, **kw) -> pd.DataF
     scenarios = [scenario] if isinstance(scenario, str) else list(scenario)
     resolved = model if isinstance(model, Resolved) else resolve(model, scenarios, list(set_values))
     problem, _ = build_problem(resolved)
-    allowed = payback_filter(problem) if problem.payback_limit_years is not None else None
+    allowed = payback_filter(problem)
     top = PlanModel(problem, objective="max-abatement", allowed=allowed).solve(**kw)
     pm = PlanModel(problem, objective="npv", allowed=allowed)
     low = pm.solve(**kw)

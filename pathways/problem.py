@@ -55,6 +55,7 @@ class Option:
     heat_end_use: str = ""
     heat_share: float = 0.0
     heat_cop: float = 1.0
+    replaced_efficiency: float = 0.0     # efficiency of the boiler/furnace a heat source replaces (0: carrier default)
     abs_electricity_kwh: float = 0.0     # absolute savings (custom measures), applied after the chains
     abs_fuel: dict[str, float] = field(default_factory=dict)
     enables: dict[str, float] = field(default_factory=dict)   # measure_id -> relative boost of its fraction
@@ -64,6 +65,7 @@ class Option:
     area_m2_per_unit: float = 0.0        # pv: roof m2 per kWp
     battery_curve: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())   # (sizes_kwh, value_cny_per_year)
     carbon_credit_share: float = 0.0     # share of the site's abatement sold as credits while active
+    credit_price_cny_per_t: float = 0.0  # price of those credits (0: Problem.carbon_credit_price_cny_per_t)
     exclusive_groups: tuple[str, ...] = ()
     prerequisites: tuple[str, ...] = ()
     subsidy_capex_share: float = 0.0
@@ -103,6 +105,7 @@ class Problem:
     options: list[Option]
     pv_profiles: dict[str, np.ndarray] = field(default_factory=dict)   # kW per kWp, 8760
     roof_area_m2: dict[str, float] = field(default_factory=dict)       # usable m2 by roof id
+    fuel_lhv_kwh: dict[str, float] = field(default_factory=dict)       # carrier -> kWh per unit (LHV)
     budget_cny: np.ndarray | None = None            # by plan year, None = unlimited
     reinvest_savings: bool = False
     payback_limit_years: float | None = None
@@ -131,6 +134,17 @@ class Problem:
         if getattr(self, "_index", None) is None or len(self._index) != len(self.options):
             self._index = {o.option_id: o for o in self.options}
         return self._index
+
+    def useful_heat_kwh(self, o: Option, end_use: str) -> float:
+        """Useful heat per year of a fuel end use as seen by heat source o (its replaced efficiency x LHV, or the
+        carrier's default boiler efficiency)."""
+        q = self.fuel_end_uses[end_use]
+        if o.replaced_efficiency > 0:
+            return sum(v * self.fuel_lhv_kwh[c] * o.replaced_efficiency for c, v in q.items())
+        return sum(v * self.fuel_heat_kwh[c] for c, v in q.items())
+
+    def credit_price(self, o: Option) -> float:
+        return o.credit_price_cny_per_t or self.carbon_credit_price_cny_per_t
 
     def term(self, mode: str, name: str) -> float:
         from .economics import DEFAULT_TERMS
@@ -172,8 +186,7 @@ def deemed_saving_cny(problem: Problem, o: Option) -> tuple[float, float]:
     if o.kind == "heat" and o.heat_end_use in problem.fuel_end_uses:
         q = problem.fuel_end_uses[o.heat_end_use]
         fuel += o.heat_share * sum(v * problem.fuel_price_cny[c] for c, v in q.items())
-        heat = sum(v * problem.fuel_heat_kwh[c] for c, v in q.items())
-        elec -= o.heat_share * heat / o.heat_cop * avg
+        elec -= o.heat_share * problem.useful_heat_kwh(o, o.heat_end_use) / o.heat_cop * avg
     return elec, fuel
 
 

@@ -133,7 +133,8 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
     sector = load_sector_defaults(site.sector)
     shares = site.end_use_shares or sector.elec_shares
     elec_end_uses = {e: annual_kwh * float(shares.get(e, 0.0)) for e in ELECTRIC_END_USES if shares.get(e, 0.0) > 0}
-    fuels_in = [f.model_dump() for f in site.fuels] if site.fuels else None
+    # an explicit `fuels:` list (even empty) is the site's fuel use; without the key the sector default applies
+    fuels_in = [f.model_dump() for f in site.fuels] if "fuels" in site.model_fields_set else None
     fuel_use = {e: q for e, q in fuel_use_by_end_use(fuels_in, site.sector, annual_kwh).items() if q}
     fuels = reference.load_fuels()
     econ = _econ(resolved)
@@ -153,6 +154,8 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
     fuel_heat = {c: f.lhv_kwh_per_unit * f.boiler_efficiency for c, f in fuels.items()}
     subsidy_share = a.get("subsidies", {})
 
+    # credits of ETS/CCER readiness sell at the CCER price; carbon-inclusion credits at the scheme price
+    credit_price = {"ets_ccer_readiness": float(a["carbon"]["ccer_price_cny_per_t"])}
     options: list[Option] = []
     pv_profiles: dict[str, np.ndarray] = {}
     roof_area: dict[str, float] = {}
@@ -224,7 +227,8 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
                 new.append(Option(option_id=f"{m.measure_id}{step}", kind="heat", modes=modes, size=kw_th,
                                   size_unit="kW_th", capex_cny=float(P["capex_cny_per_unit"]) * kw_th,
                                   heat_end_use=m.end_use, heat_share=share, heat_cop=float(P.get("cop", 1.0)),
-                                  chain_rank=1, **common))
+                                  replaced_efficiency=float(P.get("replaced_boiler_efficiency", 0.0)),
+                                  chain_rank=1, **{**common, "exclusive_groups": (f"heat_source@{m.end_use}",)}))
         else:
             effects: list[tuple[str, float]] = []
             site_frac = float(P.get("site_energy_saving_frac", 0.0)) * (1 - float(P.get("rebound_frac", 0.0)))
@@ -260,6 +264,7 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
                               enables=enables, rebound_frac=float(P.get("rebound_frac", 0.0)),
                               abs_electricity_kwh=abs_kwh, abs_fuel=abs_fuel,
                               carbon_credit_share=float(P.get("carbon_credit_share", 0.0)),
+                              credit_price_cny_per_t=credit_price.get(m.measure_id, 0.0),
                               **{**common, "annual_cost_cny": annual}))
         for o in new:
             if o.modes:
@@ -280,8 +285,9 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
         load_shape=load_kw / annual_kwh, price_cny_per_kwh=np.asarray(tariff.price_cny_per_kwh, dtype=float),
         export_price_cny_per_kwh=np.asarray(tariff.export_price_cny_per_kwh, dtype=float),
         fuel_end_uses=fuel_use, fuel_price_cny={c: fuels[c].price_cny_per_unit for c in fuel_carriers},
-        fuel_co2_t={c: fuels[c].co2_t_per_unit for c in fuel_carriers}, fuel_heat_kwh={c: fuel_heat[c]
-                                                                                      for c in fuel_carriers},
+        fuel_co2_t={c: fuels[c].co2_t_per_unit for c in fuel_carriers},
+        fuel_heat_kwh={c: fuel_heat[c] for c in fuel_carriers},
+        fuel_lhv_kwh={c: fuels[c].lhv_kwh_per_unit for c in fuel_carriers},
         grid_co2_t_per_kwh=grid, options=options, pv_profiles=pv_profiles, roof_area_m2=roof_area,
         budget_cny=None if all(np.isinf(budget)) else np.asarray(budget, dtype=float),
         reinvest_savings=site.finance.reinvest_savings, payback_limit_years=site.finance.payback_limit_years,

@@ -35,7 +35,7 @@ def base_problem(options, *, T=3, H=10, budget=None, rate=0.06, reinvest=False, 
         load_shape=flat_shape(), price_cny_per_kwh=tou_price(), export_price_cny_per_kwh=np.full(HOURS, 0.32),
         fuel_end_uses={"process_heat": {"natural_gas": 120_000.0}} if fuel else {},
         fuel_price_cny={"natural_gas": 3.8}, fuel_co2_t={"natural_gas": 0.00216},
-        fuel_heat_kwh={"natural_gas": 9.5},
+        fuel_heat_kwh={"natural_gas": 9.5}, fuel_lhv_kwh={"natural_gas": 10.55},
         grid_co2_t_per_kwh=0.55e-3 * 0.98 ** np.arange(H),
         options=list(options), pv_profiles={"south": pv_profile()}, roof_area_m2={"roof_a": 3000.0},
         budget_cny=None if budget is None else np.asarray(budget, dtype=float), reinvest_savings=reinvest,
@@ -61,6 +61,7 @@ def catalog_like_options() -> list[Option]:
                heat_cop=3.0, exclusive_groups=("heat_source",), chain_rank=1),
         Option("eboiler", "eboiler", "equipment", "heat", modes=("own",), lifetime_years=15, capex_cny=120_000,
                heat_end_use="process_heat", heat_share=1.0, heat_cop=0.97, exclusive_groups=("heat_source",),
+               replaced_efficiency=0.8,
                chain_rank=1),
         Option("ems", "ems", "digital", "chain", modes=("own",), lifetime_years=10, capex_cny=150_000,
                annual_cost_cny=15_000, chain_rank=2, enables={"vsd": 0.1, "air": 0.15},
@@ -68,7 +69,8 @@ def catalog_like_options() -> list[Option]:
                         ("process_heat", 0.03))),
         Option("inventory", "inventory", "carbon", "fixed", modes=("own",), lifetime_years=30, annual_cost_cny=30_000),
         Option("inclusion", "inclusion", "carbon", "fixed", modes=("own",), lifetime_years=30, capex_cny=5_000,
-               annual_cost_cny=2_000, carbon_credit_share=0.5, prerequisites=("inventory",)),
+               annual_cost_cny=2_000, carbon_credit_share=0.5, prerequisites=("inventory",),
+               credit_price_cny_per_t=60.0),
     ]
 
 

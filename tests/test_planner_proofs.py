@@ -24,6 +24,10 @@ def feasible(problem, plan) -> bool:
             groups[g] = groups.get(g, 0) + 1
     if any(v > 1 for v in groups.values()):
         return False
+    hosted = [e for a in plan if a.mode == "energy_cost_hosting"
+              for e in {e for e, _ in opts[a.option_id].effects} | {opts[a.option_id].heat_end_use} - {""}]
+    if len(hosted) != len(set(hosted)):
+        return False
     year_of_measure = {}
     for a in plan:
         m = opts[a.option_id].measure_id
