@@ -39,6 +39,8 @@ def format_plan(result, lang: str = "en") -> str:
     lines = [f"{t['title']}: {s['name']} ({s['city']} {s['city_zh']}, {s['province']}; "
              f"weather station {s['station']} {s['station_distance_km']:.0f} km)", ""]
     acts = result.actions
+    if result.status == "infeasible":
+        return "\n".join(lines + [result.message])
     if acts.empty:
         lines.append(t["none"])
     else:

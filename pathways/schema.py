@@ -319,6 +319,9 @@ class Site(_Strict):
     finance: Finance = Field(default_factory=Finance)
     plan: Plan = Field(default_factory=Plan)
     digital_maturity: int = Field(2, ge=1, le=5, description="1 (paper) .. 5 (integrated)")
+    co2_target_t_per_year: list[float | None] | None = Field(
+        None, description="maximum site emissions (scope 1 + location-based scope 2), tCO2 per plan year; "
+                          "one entry per plan year, null = no target that year")
     measures: Measures = Field(default_factory=Measures)
     assumptions: dict[str, Any] = Field(default_factory=dict, description="overrides of data/defaults.yaml keys")
 
@@ -326,6 +329,11 @@ class Site(_Strict):
     @classmethod
     def _finite(cls, value: Any) -> Any:
         return _check_free_values(value)
+
+    @field_validator("co2_target_t_per_year", mode="before")
+    @classmethod
+    def _targets(cls, value: Any) -> Any:
+        return _per_year(value, allow_null_items=True)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "Site":
@@ -343,9 +351,16 @@ class Site(_Strict):
                 problems.append((".end_use_shares", round(total, 6),
                                  f"shares must sum to 1 (+-{SHARE_SUM_TOLERANCE}); they sum to {total:.4g}"))
         _check_length(self.finance.budget_cny_per_year, self.plan.years, ".finance.budget_cny_per_year", problems)
+        _check_length(self.co2_target_t_per_year, self.plan.years, ".co2_target_t_per_year", problems)
         if problems:
             raise _multi(problems)
         return self
+
+    def co2_targets(self) -> list[float]:
+        """Emission cap in tCO2 for each plan year (``inf`` where there is none)."""
+        if self.co2_target_t_per_year is None:
+            return [math.inf] * self.plan.years
+        return [math.inf if x is None else float(x) for x in self.co2_target_t_per_year]
 
     def budget_by_year(self) -> list[float]:
         """Budget in CNY for each plan year 1..T (``inf`` every year when no budget is given)."""

@@ -290,6 +290,8 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
         fuel_lhv_kwh={c: fuels[c].lhv_kwh_per_unit for c in fuel_carriers},
         grid_co2_t_per_kwh=grid, options=options, pv_profiles=pv_profiles, roof_area_m2=roof_area,
         budget_cny=None if all(np.isinf(budget)) else np.asarray(budget, dtype=float),
+        co2_target_t=(np.asarray((site.co2_targets() + [np.inf] * T)[:T], dtype=float)
+                      if any(np.isfinite(site.co2_targets())) else None),
         reinvest_savings=site.finance.reinvest_savings, payback_limit_years=site.finance.payback_limit_years,
         portfolio_payback_limit_years=site.finance.portfolio_payback_limit_years,
         carbon_credit_price_cny_per_t=float(a["carbon"]["carbon_inclusion_price_cny_per_t"]),
