@@ -12,8 +12,13 @@ Conventions (also in README.md):
 * Prices escalate in real terms from base-year prices: a year-k flow of carrier c is valued at
   price_c * (1 + e_c)^(k - 1). PV output degrades: in its n-th year of life a PV action produces
   (1 - d1) * (1 - d)^(n - 1) of its nameplate first-year yield (degradation_first_year d1, degradation_per_year d).
-* End of horizon: no replacement. An asset whose life runs past year H is credited a straight-line residual
-  value at point H: owner_upfront_cny * (years of life left after H) / lifetime. Services bought yearly simply stop.
+* Replacement and residual value: an asset is replaced like for like at the end of its life (at the start of
+  year t + n*L, point t - 1 + n*L, for every n >= 1 with that point before H), at its full capex in real terms
+  (no subsidy the second time), so its savings run to the horizon; services with a lifetime (inventories,
+  audits) are renewed the same way. Whoever owns the asset then pays: the owner, except on a leased roof (the
+  investor) and within an ESCO or EMC term (the ESCO). The asset in place at point H is credited a straight-line
+  residual value, cost basis x (years of its life left after H) / lifetime, to whoever owns it then.
+  ``replacement_schedule`` gives the points.
 * Simple payback = upfront owner cost after subsidy / first full year's net owner saving (inf when that saving is
   not positive; 0 when the owner pays nothing upfront and saves from year one).
 
@@ -153,6 +158,29 @@ class CashFlows:
         return np.array([irr(row) for row in self.net])
 
 
+def replacement_schedule(start_year: int, lifetime_years: int, horizon_years: int, mode: str,
+                         term_years: int = 0) -> tuple[list[int], float, bool, bool]:
+    """Replacement points paid by the owner, the residual fraction at H, whether the owner holds the asset at H,
+    and whether the residual is on the first installation (cost basis after subsidy) or a replacement.
+
+    See the module docstring. ``term_years`` is the ESCO/EMC contract term of ``mode`` (0 for own-like modes).
+    """
+    t, L, H = start_year, max(int(lifetime_years), 1), horizon_years
+    owner_modes_in_term = mode not in ("shared_savings", "energy_cost_hosting", "emc_pv", "roof_lease")
+    points = []
+    n = 1
+    while t - 1 + n * L < H:
+        life_year = n * L + 1                   # year of the contract when the replacement starts
+        if mode != "roof_lease" and (owner_modes_in_term or life_year > term_years):
+            points.append(t - 1 + n * L)
+        n += 1
+    last_install = t - 1 + (n - 1) * L
+    left = last_install + L - H
+    years_at_h = H - (t - 1)                   # contract years elapsed at H
+    owner_at_h = mode != "roof_lease" and (owner_modes_in_term or years_at_h > term_years)
+    return points, left / L, owner_at_h, n == 1
+
+
 def discount_factors(rate: float, horizon_years: int) -> np.ndarray:
     """(1 + r)^-k for k = 0..H."""
     return (1.0 + rate) ** -np.arange(horizon_years + 1, dtype=float)
@@ -212,16 +240,17 @@ def cash_flows(a: ActionInputs, econ: Economics) -> CashFlows:
     L = a.lifetime_years[:, None]
     if np.any(a.start_year < 1) or np.any(a.start_year > H):
         raise ValueError(f"start_year must be within 1..{H}")
-    age = k - t + 1                                      # year of life at point k (1 = first year)
-    alive = (age >= 1) & (age <= L)
+    age = k - t + 1                                      # year since adoption at point k (1 = first year)
+    alive = age >= 1                                     # replaced like for like at the end of each life
+    life_age = np.where(alive, (age - 1) % L + 1, 0)     # year of the current installation's life
     upfront_at = (k == t - 1)
 
     esc_e = (1.0 + econ.electricity_escalation) ** np.maximum(k - 1, 0)
     esc_f = (1.0 + econ.fuel_escalation) ** np.maximum(k - 1, 0)
     esc_c = (1.0 + econ.carbon_escalation) ** np.maximum(k - 1, 0)
     perf = np.where(a.degrades[:, None],
-                    (1.0 - econ.degradation_first_year) * (1.0 - econ.degradation_per_year) ** np.maximum(age - 1, 0),
-                    1.0)
+                    (1.0 - econ.degradation_first_year) * (1.0 - econ.degradation_per_year)
+                    ** np.maximum(life_age - 1, 0), 1.0)
     alive_f = alive.astype(float)
     energy = (a.electricity_saving_cny_per_year[:, None] * esc_e
               + a.fuel_saving_cny_per_year[:, None] * esc_f) * perf * alive_f
@@ -237,7 +266,7 @@ def cash_flows(a: ActionInputs, econ: Economics) -> CashFlows:
     mode = a.mode[:, None]
     zeros = np.zeros((n, H + 1))
     comp = {name: zeros.copy() for name in ("upfront", "energy_savings", "other_savings", "om", "subsidy",
-                                            "carbon_revenue", "contract", "residual")}
+                                            "carbon_revenue", "contract", "replacement", "residual")}
 
     def term_mask(m: str) -> np.ndarray:
         return alive & (age <= int(a.term(m, "term_years")))
@@ -288,13 +317,20 @@ def cash_flows(a: ActionInputs, econ: Economics) -> CashFlows:
         comp["upfront"] = np.where(rows & upfront_at, -down * (capex - subsidy_up), comp["upfront"])
         comp["contract"] = np.where(rows & alive & (age <= years), -payment, comp["contract"])
 
-    # Residual value at the horizon of what the owner paid upfront, straight-line over the life.
+    # Replacements and the residual value at the horizon (see replacement_schedule).
     owner_upfront = -comp["upfront"].sum(axis=1)
-    life_left = np.clip(a.start_year + a.lifetime_years - 1 - H, 0, None)
-    residual = owner_upfront * life_left / np.maximum(a.lifetime_years, 1)
-    comp["residual"][:, H] = residual
+    for j in range(n):
+        m = str(a.mode[j])
+        term = 0 if m in ("own", "guaranteed_savings", "finance_lease") else int(a.term(m, "term_years"))
+        points, left, owner_at_h, first_install = replacement_schedule(int(a.start_year[j]),
+                                                                       int(a.lifetime_years[j]), H, m, term)
+        comp["replacement"][j, points] -= a.capex_cny[j]
+        if owner_at_h:
+            basis = a.capex_cny[j] - (subsidy_up[j, 0] if first_install else 0.0)
+            comp["residual"][j, H] = basis * left
 
-    first = np.take_along_axis(sum(v for key, v in comp.items() if key not in ("upfront", "residual")),
+    first = np.take_along_axis(sum(v for key, v in comp.items() if key not in ("upfront", "residual",
+                                                                                 "replacement")),
                                np.minimum(a.start_year, H)[:, None], axis=1)[:, 0]
     return CashFlows(components=comp, discount_rate=econ.discount_rate, upfront_owner_cny=owner_upfront,
                      first_year_net_saving_cny=first)

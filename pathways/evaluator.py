@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .economics import annuity_factor, discount_factors
+from .economics import annuity_factor, discount_factors, replacement_schedule
 from .problem import OWN_LIKE, Action, Problem, chains, deemed_saving_cny
 
-COMPONENTS = ("upfront", "energy_savings", "om", "services", "contract", "subsidy", "carbon_revenue", "residual")
+COMPONENTS = ("upfront", "energy_savings", "om", "services", "contract", "subsidy", "carbon_revenue", "replacement",
+              "residual")
 
 
 @dataclass
@@ -104,7 +105,10 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
     fuel_out = {c: np.zeros(H) for c in p.fuel_price_cny}
 
     def alive(j: int, k: int) -> bool:
-        return plan[j].year <= k <= plan[j].year + opts[j].lifetime_years - 1
+        return plan[j].year <= k          # replaced like for like at the end of each life
+
+    def life_age(j: int, k: int) -> int:
+        return (k - plan[j].year) % opts[j].lifetime_years + 1
 
     def in_term(j: int, k: int) -> bool:
         m = plan[j].mode
@@ -172,7 +176,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
         # PV: exact hourly self-consumption on the load left after all other measures. PV on a leased roof
         # belongs to the investor and does not serve the site.
         pv_j = [j for j in active if opts[j].kind == "pv"]
-        gen_by = {j: plan[j].size * _perf(p, k - plan[j].year + 1) * p.pv_profiles[opts[j].profile_key]
+        gen_by = {j: plan[j].size * _perf(p, life_age(j, k)) * p.pv_profiles[opts[j].profile_key]
                   for j in pv_j}
         serving = [j for j in pv_j if plan[j].mode != "roof_lease"]
         gen = sum((gen_by[j] for j in serving), np.zeros(8760))
@@ -253,9 +257,12 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
             af["upfront"][a.year - 1] -= net_capex
         elif a.mode == "finance_lease":
             af["upfront"][a.year - 1] -= p.term("finance_lease", "down_payment_frac") * net_capex
-        if a.mode in OWN_LIKE:
-            left = max(0, a.year + o.lifetime_years - 1 - H)
-            af["residual"][H] += net_capex * left / o.lifetime_years
+        term = 0 if a.mode in OWN_LIKE else int(p.term(a.mode, "term_years"))
+        points, left, owner_at_h, first_install = replacement_schedule(a.year, o.lifetime_years, H, a.mode, term)
+        for point in points:
+            af["replacement"][point] -= o.capex_at(a.size)
+        if owner_at_h:
+            af["residual"][H] += (net_capex if first_install else o.capex_at(a.size)) * left
         for c in COMPONENTS:
             flows[c] += af[c]
 
@@ -263,7 +270,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
     results = []
     for j, (o, a) in enumerate(zip(opts, plan)):
         af = act_flows[j]
-        first = sum(af[c][a.year] for c in COMPONENTS if c not in ("upfront", "residual"))
+        first = sum(af[c][a.year] for c in COMPONENTS if c not in ("upfront", "residual", "replacement"))
         results.append(ActionResult(
             action=a, capex_cny=o.capex_at(a.size),
             subsidy_cny=(o.subsidy_upfront_at(a.size) if a.mode in OWN_LIKE else 0.0) + float(af["subsidy"].sum()),

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyomo.environ as pyo
 
-from .economics import annuity_factor, discount_factors
+from .economics import annuity_factor, discount_factors, replacement_schedule
 from .problem import OWN_LIKE, Action, Problem, chains, deemed_saving_cny
 
 GROUPS = ("all",)
@@ -110,6 +110,9 @@ class PlanModel:
         T, H = p.plan_years, p.horizon
         self.T, self.H = T, H
         self.K = list(range(1, H + 1))
+        # Assets are replaced at the end of their lives, so the set of active options only grows in plan years
+        # and stays as in year T afterwards: the energy chains are needed for k = 1..T only.
+        self.KC = list(range(1, T + 1))
         cols = []
         for i, o in enumerate(p.options):
             for mode in o.modes:
@@ -124,7 +127,7 @@ class PlanModel:
             i, t, mode = c
             o = p.options[i]
             term = 0 if mode in OWN_LIKE else int(p.term(mode, "term_years"))
-            for k in range(t, min(t + o.lifetime_years - 1, H) + 1):
+            for k in range(t, H + 1):          # replaced like for like at the end of each life
                 age = k - t + 1
                 g = "owner"
                 if mode == "shared_savings" and age <= term:
@@ -267,7 +270,7 @@ class PlanModel:
                 boosters = [] if o.kind == "heat" and o.heat_end_use == e else [
                     (d, p.options[d].enables[o.measure_id]) for d in range(len(p.options))
                     if o.measure_id in p.options[d].enables]
-                for k in self.K:
+                for k in self.KC:
                     if not any((i, k, g) in self.alive for g in GROUPS):
                         continue
                     R_idx.append((e, n, k))
@@ -289,7 +292,7 @@ class PlanModel:
         R_set = set(R_idx)
         self.R_last = {}
         for e, items in self.chain_items.items():
-            for k in self.K:
+            for k in self.KC:
                 last = max((n for n in range(1, len(items) + 1) if (e, n, k) in R_set), default=None)
                 self.R_last[e, k] = m.R[e, last, k] if last else 1.0
 
@@ -329,7 +332,7 @@ class PlanModel:
 
         # energy by year
         self.E, self.fuel, self.added = {}, {}, {}
-        for k in self.K:
+        for k in self.KC:
             added = 0
             for e, items in self.chain_items.items():
                 if e not in p.fuel_end_uses:
@@ -346,6 +349,10 @@ class PlanModel:
                 q = sum(v.get(carrier, 0.0) * self.R_last[e, k] for e, v in p.fuel_end_uses.items())
                 q -= sum(o.abs_fuel.get(carrier, 0.0) * self.a(i, k) for i, o in enumerate(p.options) if o.abs_fuel)
                 self.fuel[k, carrier] = q
+        for k in self.K[self.T:]:
+            self.E[k], self.added[k] = self.E[self.T], self.added[self.T]
+            for carrier in p.fuel_price_cny:
+                self.fuel[k, carrier] = self.fuel[self.T, carrier]
         E0 = p.baseline_electricity_kwh
         self.ratio = {k: (self.E[k] / E0 if E0 > 0 else 0) for k in self.K}
 
@@ -381,7 +388,9 @@ class PlanModel:
             for i in pv_opts:
                 o = p.options[i]
                 scale = float(p.pv_profiles[o.profile_key].sum()) / ref_yield
-                expr += self.size_alive(i, k, lambda c, age: scale * self._perf(age) if c[2] in modes else 0.0)
+                L = o.lifetime_years
+                expr += self.size_alive(i, k, lambda c, age: scale * self._perf((age - 1) % L + 1)
+                                        if c[2] in modes else 0.0)
             return expr
         own_modes = set(OWN_LIKE)
         self.P_own = {k: P(k, own_modes) for k in self.K}
@@ -502,7 +511,8 @@ class PlanModel:
             flow -= esco.get(k, 0)
             self.F[k] = flow
         self.U = {t: 0 for t in range(1, self.T + 1)}
-        residual = 0
+        df = discount_factors(econ.discount_rate, self.H)
+        residual = replacements = 0
         for c in self.cols:
             i, t, mode = c
             o = p.options[i]
@@ -511,14 +521,15 @@ class PlanModel:
                 self.U[t] += net
             elif mode == "finance_lease":
                 self.U[t] += p.term(mode, "down_payment_frac") * net
-            if mode in OWN_LIKE:
-                left = max(0, t + o.lifetime_years - 1 - self.H)
-                if left:
-                    residual += net * left / o.lifetime_years
+            term = 0 if mode in OWN_LIKE else int(p.term(mode, "term_years"))
+            points, left, owner_at_h, first = replacement_schedule(t, o.lifetime_years, self.H, mode, term)
+            if points:
+                replacements += sum(df[q] for q in points) * self.capex(c)
+            if owner_at_h and left:
+                residual += left * (net if first else self.capex(c))
         self.residual = residual
-        df = discount_factors(econ.discount_rate, self.H)
         self.npv = (sum(df[k] * self.F[k] for k in self.K) - sum(df[t - 1] * self.U[t] for t in self.U)
-                    + df[self.H] * residual)
+                    - replacements + df[self.H] * residual)
 
     # ------------------------------------------------------------------ money constraints
     def budget(self) -> None:

@@ -184,7 +184,7 @@ def budget_slack_cny(problem: Problem, ev: PlanEvaluation, year: int) -> float:
     extra = 0.0
     if problem.reinvest_savings:
         extra = sum(float(r.flows[c][1:year].sum()) for r in ev.actions for c in r.flows
-                    if c not in ("upfront", "residual"))
+                    if c not in ("upfront", "residual", "replacement"))
     return float(problem.budget_cny[year - 1]) + extra - upfront
 
 

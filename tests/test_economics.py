@@ -8,13 +8,18 @@ from pathways.economics import ActionInputs, Economics, annuity_factor, cash_flo
 
 
 def hand_flows_own(t, L, capex, saving, om, r_e, H, sub_up=0.0):
-    """Owner flows of an 'own' action written out year by year (independent of the vectorised code)."""
+    """Owner flows of an 'own' action written out year by year (independent of the vectorised code):
+    bought at the start of year t, replaced at full capex whenever a life ends before H, residual at H."""
     flows = [0.0] * (H + 1)
     flows[t - 1] -= capex - sub_up
-    for year in range(t, min(t + L - 1, H) + 1):
+    for year in range(t, H + 1):
         flows[year] += saving * (1 + r_e) ** (year - 1) - om
-    left = max(0, t + L - 1 - H)
-    flows[H] += (capex - sub_up) * left / L
+    install, basis = t - 1, capex - sub_up
+    while install + L < H:
+        install += L
+        flows[install] -= capex
+        basis = capex
+    flows[H] += basis * (install + L - H) / L
     return flows
 
 
@@ -83,8 +88,9 @@ def test_energy_cost_hosting():
     cf = cash_flows(ActionInputs(start_year=1, lifetime_years=15, mode="energy_cost_hosting", capex_cny=5e5,
                                  electricity_saving_cny_per_year=200_000, baseline_cost_cny_per_year=1e6,
                                  om_cny_per_year=5_000, terms=terms), econ)
-    # 8 years of 10 % of the baseline bill, then 2 years of savings less O&M; asset built by the ESCO: no residual.
-    assert cf.npv_cny()[0] == pytest.approx(8 * 100_000 + 2 * 195_000)
+    # 8 years of 10 % of the baseline bill, then 2 years of savings less O&M; after the term the asset is the
+    # owner's, who is credited its residual value (5 of 15 years left) at H.
+    assert cf.npv_cny()[0] == pytest.approx(8 * 100_000 + 2 * 195_000 + 5e5 * 5 / 15)
 
 
 def test_finance_lease_payments_discount_to_principal():
@@ -120,6 +126,18 @@ def test_money_scaling_is_linear():
     scaled = cash_flows(ActionInputs(capex_cny=[1e6, 2e6, 3e6], electricity_saving_cny_per_year=[3e5, 5e5, 4e5], **kw),
                         econ).npv_cny()
     np.testing.assert_allclose(scaled, 10 * base, rtol=1e-12)
+
+
+def test_replacement_schedule_by_hand():
+    from pathways.economics import replacement_schedule
+    # own, bought in year 2, 6-year life, H = 20: replaced at points 7, 13, 19; the last install has 5 of 6 left
+    assert replacement_schedule(2, 6, 20, "own") == ([7, 13, 19], 5 / 6, True, False)
+    # shared savings with a 5-year term: the ESCO owns nothing past year 5, so the owner pays every replacement
+    assert replacement_schedule(1, 4, 20, "shared_savings", 5)[0] == [8, 12, 16]
+    # roof lease: never the owner's
+    assert replacement_schedule(1, 10, 20, "roof_lease", 25) == ([], 0.0, False, False)
+    # a life that outlasts the horizon: no replacement, residual on the first installation
+    assert replacement_schedule(3, 25, 20, "own") == ([], 7 / 25, True, True)
 
 
 def test_unknown_mode_rejected():

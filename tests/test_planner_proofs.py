@@ -43,7 +43,7 @@ def feasible(problem, plan) -> bool:
             extra = ev.net_flow_cny[1:t].sum() - 0.0 if problem.reinvest_savings else 0.0
             if problem.reinvest_savings:
                 # realised owner flows of years before t (end-of-year flows only, upfronts excluded)
-                extra = sum(sum(r.flows[c][1:t].sum() for c in r.flows if c not in ("upfront", "residual"))
+                extra = sum(sum(r.flows[c][1:t].sum() for c in r.flows if c not in ("upfront", "residual", "replacement"))
                             for r in ev.actions)
             if upfront > problem.budget_cny[t - 1] + extra + 1e-6:
                 return False
