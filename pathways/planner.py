@@ -427,7 +427,7 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
         name = f"_nogood_{k}"
         pm.m.add_component(name, _option_sets(pm, prev))
         cuts.append(name)
-        r = pm.solve(time_limit=min(time_limit, 20.0), gap=1e-3)
+        r = pm.solve(time_limit=min(time_limit, 10.0), gap=5e-3)
         if r.status not in ("optimal", "time_limit") or not r.plan:
             break
         ev_alt = evaluate(problem, r.plan)
