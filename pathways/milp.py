@@ -349,10 +349,14 @@ class PlanModel:
                 q = sum(v.get(carrier, 0.0) * self.R_last[e, k] for e, v in p.fuel_end_uses.items())
                 q -= sum(o.abs_fuel.get(carrier, 0.0) * self.a(i, k) for i, o in enumerate(p.options) if o.abs_fuel)
                 self.fuel[k, carrier] = q
+        carriers = list(p.fuel_price_cny)
+        m.fuel_v = pyo.Var(self.KC, carriers, domain=pyo.Reals)
+        m.fuel_def = pyo.Constraint(self.KC, carriers, rule=lambda m, k, c: m.fuel_v[k, c] == self.fuel[k, c])
+        for k in self.K:
+            for carrier in carriers:
+                self.fuel[k, carrier] = m.fuel_v[min(k, self.T), carrier]
         for k in self.K[self.T:]:
             self.E[k], self.added[k] = self.E[self.T], self.added[self.T]
-            for carrier in p.fuel_price_cny:
-                self.fuel[k, carrier] = self.fuel[self.T, carrier]
         E0 = p.baseline_electricity_kwh
         self.ratio = {k: (self.E[k] / E0 if E0 > 0 else 0) for k in self.K}
 
@@ -393,8 +397,16 @@ class PlanModel:
                                         if c[2] in modes else 0.0)
             return expr
         own_modes = set(OWN_LIKE)
-        self.P_own = {k: P(k, own_modes) for k in self.K}
-        self.P_emc = {k: P(k, {"emc_pv"}) for k in self.K}
+        # explicit variables for the load ratio (plan years; later years equal year T) and the effective PV
+        # capacity keep the many hypograph rows sparse
+        m.ratio_v = pyo.Var(self.KC, domain=pyo.NonNegativeReals)
+        m.ratio_def = pyo.Constraint(self.KC, rule=lambda m, k: m.ratio_v[k] == self.ratio[k])
+        self.ratio = {k: m.ratio_v[min(k, self.T)] for k in self.K}
+        m.p_own = pyo.Var(self.K, domain=pyo.NonNegativeReals)
+        m.p_emc = pyo.Var(self.K, domain=pyo.NonNegativeReals)
+        m.p_own_def = pyo.Constraint(self.K, rule=lambda m, k: m.p_own[k] == P(k, own_modes))
+        m.p_emc_def = pyo.Constraint(self.K, rule=lambda m, k: m.p_emc[k] == P(k, {"emc_pv"}))
+        self.P_own, self.P_emc = m.p_own, m.p_emc
         disc = p.term("emc_pv", "discount_frac")
         J = range(len(full))
         m.v_cut = pyo.Constraint(self.K, J, rule=lambda m, k, j:
@@ -441,8 +453,8 @@ class PlanModel:
         g = p.grid_co2_t_per_kwh
         base_fuel_co2 = sum(v * p.fuel_co2_t[c] for q in p.fuel_end_uses.values() for c, v in q.items())
         E0 = p.baseline_electricity_kwh
-        self.em = {k: g[k - 1] * (self.E[k] - m.sc[k]) + sum(p.fuel_co2_t[c] * self.fuel[k, c]
-                                                               for c in p.fuel_price_cny) for k in self.K}
+        self.em = {k: g[k - 1] * (E0 * self.ratio[k] - m.sc[k]) + sum(p.fuel_co2_t[c] * self.fuel[k, c]
+                                                                     for c in p.fuel_price_cny) for k in self.K}
         self.em0 = {k: g[k - 1] * E0 + base_fuel_co2 for k in self.K}
         creditors = [i for i, o in enumerate(p.options) if o.carbon_credit_share > 0]
         idx = [(i, k) for i in creditors for k in self.K if (i, k, "all") in self.alive]
