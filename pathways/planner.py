@@ -255,29 +255,59 @@ def _binding(pm: PlanModel, problem: Problem, plan: list[Action], allowed) -> li
     return out
 
 
+WHY_TEXT = {
+    "en": {"npv": "NPV {v:+,.0f} CNY over {h} years", "payback": "pays back in {v:.1f} years",
+           "co2": "cuts {v:,.1f} tCO2/yr", "budget": " (the budget of that year is binding)",
+           "needs": "needs {v} first", "negative": "negative on its own, taken because it unlocks or enables others",
+           "context": "alone on the baseline site it meets the payback limit; here other measures take part of its"
+                      " savings",
+           "mode": {"shared_savings": "an ESCO pays the capex and shares the savings",
+                    "energy_cost_hosting": "an ESCO hosts the energy bill of this end use for a fixed fee",
+                    "emc_pv": "a third party owns the PV and sells its power at a discount",
+                    "roof_lease": "the roof is rented to a PV investor",
+                    "finance_lease": "a finance lease spreads the capex",
+                    "guaranteed_savings": "an ESCO guarantees the savings for a fee"}},
+    "zh": {"npv": "{h}年净现值 {v:+,.0f} 元", "payback": "{v:.1f} 年回收", "co2": "年减排 {v:,.1f} 吨CO2",
+           "budget": "（当年预算已用尽）", "needs": "需先实施 {v}", "negative": "单独看不盈利，但能解锁或增强其他措施",
+           "context": "单独评估满足回收期要求；与其他措施叠加后节省被分摊",
+           "mode": {"shared_savings": "节能服务公司出资并分享节能收益", "energy_cost_hosting": "节能服务公司以固定费用托管该用能环节",
+                    "emc_pv": "第三方投资光伏并以折扣电价售电", "roof_lease": "屋顶出租给光伏投资方",
+                    "finance_lease": "融资租赁分摊投资", "guaranteed_savings": "节能服务公司保证节能量并收取服务费"}},
+}
+
+
+def why_text(x: dict, lang: str = "en") -> str:
+    """One line from the fields of an explanation of a chosen action."""
+    t = WHY_TEXT[lang]
+    parts = [t["npv"].format(v=x["npv_cny"], h=x["horizon_years"])]
+    if x["simple_payback_years"] is not None and np.isfinite(x["simple_payback_years"]):
+        parts.append(t["payback"].format(v=x["simple_payback_years"]))
+    if x["co2_reduction_t_per_year"] > 0.05:
+        parts.append(t["co2"].format(v=x["co2_reduction_t_per_year"]))
+    if x["mode"] != "own":
+        parts.append(t["mode"].get(x["mode"], x["mode"]) + (t["budget"] if x["budget_binding"] else ""))
+    if x["prerequisites"]:
+        parts.append(t["needs"].format(v=", ".join(x["prerequisites"])))
+    if x["npv_cny"] < 0:
+        parts.append(t["negative"])
+    if x["over_payback_in_context"]:
+        parts.append(t["context"])
+    return "; ".join(parts)
+
+
 def _explain_chosen(problem: Problem, ev: PlanEvaluation, binding: list[dict]) -> list[dict]:
     out = []
     budget_years = {b["year"] for b in binding if b["family"] == "budget"}
+    limit = problem.payback_limit_years
     for r in ev.actions:
         a, o = r.action, problem.option(r.action.option_id)
-        why = [f"NPV {r.npv_cny:+,.0f} CNY over {problem.horizon} years"]
-        if np.isfinite(r.simple_payback_years):
-            why.append(f"pays back in {r.simple_payback_years:.1f} years")
-        if r.co2_reduction_t_per_year > 0.05:
-            why.append(f"cuts {r.co2_reduction_t_per_year:,.1f} tCO2/yr")
-        if a.mode != "own":
-            why.append({"shared_savings": "an ESCO pays the capex and shares the savings",
-                        "energy_cost_hosting": "an ESCO hosts the energy bill of this end use for a fixed fee",
-                        "emc_pv": "a third party owns the PV and sells its power at a discount",
-                        "roof_lease": "the roof is rented to a PV investor",
-                        "finance_lease": "a finance lease spreads the capex",
-                        "guaranteed_savings": "an ESCO guarantees the savings for a fee"}.get(a.mode, a.mode)
-                       + (" (the budget of that year is binding)" if a.year in budget_years else ""))
-        if o.prerequisites:
-            why.append("needs " + ", ".join(o.prerequisites) + " first")
-        if r.npv_cny < 0:
-            why.append("negative on its own, taken because it unlocks or enables other measures")
-        out.append({"option_id": a.option_id, "year": a.year, "mode": a.mode, "why": "; ".join(why)})
+        x = {"option_id": a.option_id, "year": a.year, "mode": a.mode, "npv_cny": r.npv_cny,
+             "horizon_years": problem.horizon, "simple_payback_years": r.simple_payback_years,
+             "co2_reduction_t_per_year": r.co2_reduction_t_per_year, "budget_binding": a.year in budget_years,
+             "prerequisites": list(o.prerequisites),
+             "over_payback_in_context": bool(limit is not None and r.simple_payback_years > limit)}
+        x["why"] = why_text(x, "en")
+        out.append(x)
     return out
 
 

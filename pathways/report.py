@@ -24,12 +24,16 @@ TEXT = {
            "payback": "Payback yr", "first": "first steps", "totals": "Totals", "npv": "NPV (exact evaluation)",
            "why": "Why", "why_not": "Best measures left out", "alternatives": "Alternative plans",
            "baseline": "Payback-first rule (today's practice)", "binding": "Binding constraints",
-           "emissions": "Emissions tCO2 (baseline -> plan)", "none": "no action pays off under these constraints"},
+           "emissions": "Emissions tCO2 (baseline -> plan)", "none": "no action pays off under these constraints",
+           "totals_line": "Totals: NPV (exact evaluation) {npv:,.0f} CNY; upfront {upfront:,.0f} CNY; abatement in "
+                          "year {T}: {abated:,.0f} tCO2 of {base:,.0f} tCO2 in year 1"},
     "zh": {"title": "降碳路径规划", "year": "年份", "measure": "措施", "financing": "融资方式", "size": "规模",
            "upfront": "前期投入(元)", "saving": "年净节省(元)", "co2": "减排(吨/年)", "payback": "回收期(年)",
            "first": "第一步", "totals": "合计", "npv": "净现值(精确评估)", "why": "原因", "why_not": "未选入的主要措施",
            "alternatives": "备选方案", "baseline": "按回收期排序的传统做法", "binding": "起约束作用的条件",
-           "emissions": "排放(吨CO2, 基准 -> 方案)", "none": "在这些约束下没有可盈利的措施"},
+           "emissions": "排放(吨CO2, 基准 -> 方案)", "none": "在这些约束下没有可盈利的措施",
+           "totals_line": "合计: 净现值(精确评估) {npv:,.0f} 元; 前期投入 {upfront:,.0f} 元; 第{T}年减排 {abated:,.0f} 吨CO2 "
+                          "(第1年基准排放 {base:,.0f} 吨)"},
 }
 
 
@@ -58,9 +62,10 @@ def format_plan(result, lang: str = "en") -> str:
                          f"{r['annual_net_savings_cny']:>17,.0f} {r['co2_reduction_t_per_year']:>9,.1f} {pb:>10}")
         lines.append(f"(* = {t['first']})")
     tot = result.totals
-    lines += ["", f"{t['totals']}: {t['npv']} {tot.get('npv_cny', 0):,.0f} CNY; upfront {tot.get('upfront_cny', 0):,.0f} "
-              f"CNY; abatement in year {result.problem.plan_years if result.problem else ''}: "
-              f"{tot.get('abatement_t_year_T', 0):,.0f} tCO2 of {tot.get('baseline_emissions_t_year1', 0):,.0f}"]
+    lines += ["", t["totals_line"].format(npv=tot.get("npv_cny", 0), upfront=tot.get("upfront_cny", 0),
+                                         T=result.problem.plan_years if result.problem else "",
+                                         abated=tot.get("abatement_t_year_T", 0),
+                                         base=tot.get("baseline_emissions_t_year1", 0))]
     if not result.emissions_by_year.empty:
         e = result.emissions_by_year.head(result.problem.plan_years if result.problem else 5)
         lines.append(t["emissions"] + ": " + ", ".join(f"{int(r.year)}: {r.baseline_t:,.0f} -> {r.plan_t:,.0f}"
@@ -68,7 +73,9 @@ def format_plan(result, lang: str = "en") -> str:
     if result.binding_constraints:
         lines += ["", t["binding"] + ": " + "; ".join(b["text"] for b in result.binding_constraints)]
     if result.explanations:
-        lines += ["", t["why"] + ":"] + [f"  {x['option_id']} (year {x['year']}): {x['why']}" for x in result.explanations]
+        from .planner import why_text
+        lines += ["", t["why"] + ":"] + [f"  {x['option_id']} ({t['year']} {x['year']}): {why_text(x, lang)}"
+                                         for x in result.explanations]
     if result.rejected:
         lines += ["", t["why_not"] + ":"]
         for x in result.rejected:
