@@ -2,15 +2,18 @@
 
 Notation: options o (measure x roof segment or size step), plan years t = 1..T, years k = 1..H, modes m.
 x[o,t,m] in {0,1} adopts option o in year t with mode m; s[o,t,m] >= 0 is its size for PV (kWp) and batteries
-(kWh). a[o,k,g] = sum of x[o,t,m] over the (t,m) that are alive in year k and in contract group g
-(g = all; g = ss / host: shared savings / energy-cost hosting within the contract term, used for the contract
-payments, which settle on deemed savings, see ``pathways.problem.deemed_saving_cny``).
+(kWh). a[o,k,g] = sum of x[o,t,m] over the (t,m) with t <= k in contract group g (assets are replaced like for
+like at the end of their lives, so an option adopted stays active to the horizon; g = all; g = ss / host: shared
+savings / energy-cost hosting within the contract term, used for the contract payments, which settle on deemed
+savings, see ``pathways.problem.deemed_saving_cny``).
 
-Energy (exact linearisation of the evaluator's model, ``pathways.problem``): for every end use e and year k the
-remaining fraction R[e,n,k] after the n-th option of its chain is
+Energy (exact linearisation of the evaluator's model, ``pathways.problem``): for every end use e and plan year
+k = 1..T (later years repeat year T, since the active set no longer changes) the remaining fraction R[e,n,k]
+after the n-th option of its chain is
     R[e,n,k] = R[e,n-1,k] - f_n * sum_g w[e,n,k,g] - f_n * sum_d b_d * wb[e,n,k,d],
 where w = R[e,n-1,k] * a[o_n,k,g] and wb = R[e,n-1,k] * (a[o_n,k] AND a[d,k]) (digital boost d) are products of a
-variable in [0,1] with a binary, written exactly with McCormick inequalities. Electricity
+variable in [0,1] with a binary, written exactly with McCormick inequalities (the lower inequality only for heat
+sources: elsewhere the objective and every constraint prefer a larger w, so w sits at R * a). Electricity
 E[k] = sum_e B_e R[e,last,k] + heat-pump electricity - absolute savings; the hourly load is E[k]/E0 times the
 baseline load (``ratio[k]``). PV value uses the concave piecewise-linear curve V(P) of the baseline load
 (``pathways.value``); because V(P; r) = r V(P/r) for a load scaled by r, the value is the hypograph
@@ -19,8 +22,8 @@ exact up to the curve's interpolation error (below ``pv_curve_tolerance``) and e
 profile shape; the evaluator reports the exact hourly number and the result says which one is shown.
 
 Constraint families (one function each below): adopt_at_most_once, exclusive_groups, one_hosting_per_end_use,
-one_pv_mode, prerequisites,
-roof_area, budget, portfolio_payback, co2_target, chain (energy), pv_value, battery_value, carbon_revenue.
+one_pv_mode, prerequisites, roof_area, budget, portfolio_payback, co2_target, chain (energy), pv_value,
+battery_value, carbon_revenue. Replacement costs and residual values follow ``economics.replacement_schedule``.
 Per-action payback limits are applied before the model is built (options or PV sizes beyond the limit are not
 offered; the action is judged alone on the baseline site).
 """
