@@ -939,6 +939,23 @@ def check_scenario_keys(scenario: Scenario, defaults: dict | None = None) -> lis
     return out
 
 
+def _check_measures(resolved: "Resolved") -> None:
+    """Measure ids, families, parameters and custom measures of every site against the catalog."""
+    from .catalog import load_catalog, with_site_changes
+    sites = [resolved.model] if resolved.kind == "site" else list(resolved.model.firms)
+    problems: list[str] = []
+    for i, site in enumerate(sites):
+        m = site.measures
+        try:
+            with_site_changes(load_catalog(), disable=m.disable, disable_families=m.disable_families,
+                              params=m.params, custom=m.custom)
+        except InputError as exc:
+            prefix = "" if resolved.kind == "site" else f"firms[{i}]."
+            problems += [prefix + line for line in exc.problems]
+    if problems:
+        raise InputError(problems)
+
+
 def run_validate(args: Any) -> int:
     """``pathways validate FILE...``: print one ok line per good file; raise InputError listing the problems of
     the others (every line starts with the file name)."""
@@ -954,7 +971,9 @@ def run_validate(args: Any) -> int:
                     raise InputError(bad)
                 print(f"{label}: ok (scenario {scenario.name!r}, {len(scenario.overrides)} overrides)")
             else:
-                print(_summary(label, resolve(name)))
+                resolved = resolve(name)
+                _check_measures(resolved)
+                print(_summary(label, resolved))
         except InputError as exc:
             problems += [line if line.startswith(label + ":") else f"{label}: {line}" for line in exc.problems]
     if problems:

@@ -106,3 +106,12 @@ def test_rejected_have_break_even(small_result):
         assert item["why_not"]
         if "npv_loss_if_added_cny" in item:
             assert item["break_even"]
+
+
+def test_validate_checks_measure_ids_against_the_catalog(tmp_path, capsys):
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("name: t\ncity: Wuxi\nsector: machinery\nelectricity: {annual_kwh: 900000}\n"
+                   "measures: {disable: [vsd_fanz]}\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "measures.disable[0]" in err and "vsd_fans" in err
