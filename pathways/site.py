@@ -182,6 +182,8 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
             for roof in site.roofs:
                 if roof.roof_type not in m.roof_types or (roof.mounting and roof.mounting != m.mounting):
                     continue
+                if not roof.owned and m.mounting in ("bipv_roof", "bipv_facade"):
+                    continue  # a tenant cannot re-clad the landlord's roof or facade
                 usable = roof.area_m2 * roof.usable_fraction
                 w_per_m2 = float(P.get("w_per_m2") or 1000 * installable_kwp(1.0, 1.0, m.mounting))
                 key = f"{roof.id}:{m.mounting}"
