@@ -592,7 +592,7 @@ def _absolutize(site: Any, base_dir: Path) -> None:
     if not isinstance(site, dict):
         return
     elec = site.get("electricity")
-    targets: list[tuple[dict, str]] = []
+    targets: list[tuple[dict, str]] = [(site, "weather_file")]
     if isinstance(elec, dict):
         targets.append((elec, "metered_csv"))
     roofs = site.get("roofs")
@@ -764,7 +764,7 @@ def _check_place(model: Site | Park, prefix: str) -> list[str]:
 def _check_files(site: Site, prefix: str) -> list[str]:
     pre = f"{prefix}." if prefix else ""
     out = []
-    checks = [(f"{pre}electricity.metered_csv", site.electricity.metered_csv)]
+    checks = [(f"{pre}electricity.metered_csv", site.electricity.metered_csv), (f"{pre}weather_file", site.weather_file)]
     checks += [(f"{pre}roofs[{i}].pv_profile_csv", r.pv_profile_csv) for i, r in enumerate(site.roofs)]
     for path, value in checks:
         if value is not None and not Path(value).is_file():

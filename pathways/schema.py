@@ -309,6 +309,8 @@ class Site(_Strict):
     city: str | None = Field(None, min_length=1, max_length=80, description="English or Chinese city name")
     location: Location | None = None
     province: str | None = Field(None, min_length=1, max_length=40, description="default: the city's province")
+    weather_file: str | None = Field(None, min_length=1, description="own weather file (EPW or TMY CSV) instead of "
+                                                                     "the nearest station, relative to the model file")
     sector: Sector
     electricity: Electricity
     fuels: list[Fuel] = Field(default_factory=list, max_length=50)

@@ -194,8 +194,9 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
                             path = Path(resolved.source_path).parent / path
                         pv_profiles[key] = read_user_profile(path)
                     else:
-                        pv_profiles[key] = profile_for_station(loc.station_file, roof.tilt_deg, roof.azimuth_deg,
-                                                               m.mounting)
+                        # an own weather file carries its own location (EPW header, or '# lat_deg:' lines)
+                        pv_profiles[key] = profile_for_station(site.weather_file or loc.station_file,
+                                                               roof.tilt_deg, roof.azimuth_deg, m.mounting)
                 roof_area[roof.id] = usable
                 pv_modes = tuple(x for x in modes if x in PV_MODES)
                 if not roof.owned:

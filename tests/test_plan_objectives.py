@@ -70,3 +70,28 @@ def test_time_limit_without_plan_exits_4(monkeypatch):
         return milp.SolveResult("time_limit", None, None, None, 0.0, 0.0, message="time limit")
     monkeypatch.setattr(milp.PlanModel, "solve", no_solution)
     assert main(["plan", str(SMALL), "--alternatives", "0"]) == 4
+
+
+def test_own_weather_file_replaces_the_station(tmp_path):
+    import gzip
+    import shutil
+
+    from pathways.config import resolve
+    from pathways.paths import WEATHER_DIR
+    from pathways.pv import profile_for_station
+    from pathways.site import build_problem
+
+    epw = tmp_path / "beijing.epw"
+    with gzip.open(WEATHER_DIR / "CHN_Beijing.Beijing.545110_CSWD.epw.gz") as src, open(epw, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    site = yaml.safe_load(SMALL.read_text())
+    site["weather_file"] = "beijing.epw"
+    path = tmp_path / "site.yaml"
+    path.write_text(yaml.safe_dump(site, allow_unicode=True))
+    problem, _ = build_problem(resolve(str(path)))
+    own = problem.pv_profiles["hall:close_roof"]
+    station = profile_for_station("545110", 5, 180, "close_roof")
+    wuxi, _ = build_problem(resolve(str(SMALL)))
+    # Beijing's sunshine, not the Wuxi site's nearest station
+    assert own.sum() == pytest.approx(station.sum(), rel=0.01)
+    assert abs(wuxi.pv_profiles["hall:close_roof"].sum() - own.sum()) > 0.03 * own.sum()
