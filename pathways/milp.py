@@ -39,6 +39,10 @@ from .economics import annuity_factor, discount_factors, replacement_schedule
 from .problem import OWN_LIKE, Action, Problem, chains, deemed_saving_cny
 
 GROUPS = ("all",)
+# The constraint families, one method of PlanModel each (docs/methodology.md documents each by this name).
+CONSTRAINT_FAMILIES = ("adopt_at_most_once", "exclusive_groups", "one_hosting_per_end_use", "one_pv_mode",
+                       "prerequisites", "roof_area", "chain", "pv_value", "battery_value", "carbon_revenue",
+                       "budget", "portfolio_payback", "co2_target")
 
 
 @dataclass
