@@ -101,6 +101,10 @@ def _subsidy_rules(resolved: Resolved, loc: Location, base_year: int) -> tuple[l
 
 
 def _subsidies(option: Option, m: Measure, rules, capex_share_default: float) -> Option:
+    """Upfront subsidies as a share of capex with a cap, per-kWh PV subsidies for n years.
+
+    A per-kW subsidy on an option whose capex is linear in its size is the same as a capex share:
+    CNY/kW / (capex CNY per kW), with kW = kWh / duration for batteries (kWp for PV, kW_th for heat sources)."""
     share, cap, per_kwh, years = capex_share_default, float("inf"), 0.0, 0
     for r in rules:
         if not r.matches(m.measure_id, m.family, m.mounting or None):
@@ -111,8 +115,13 @@ def _subsidies(option: Option, m: Measure, rules, capex_share_default: float) ->
         elif r.kind == "per_kwh" and option.kind == "pv":
             per_kwh, years = max(per_kwh, r.cny_per_kwh or 0.0), int(r.n_years or 0)
         elif r.kind == "per_kw" and r.cny_per_kw:
-            pass  # per-kW subsidies (storage) are not modelled yet
-    option.subsidy_capex_share, option.subsidy_cap_cny = share, cap
+            kw_per_unit = 1.0 / float(m.params.get("duration_h", 2.0)) if option.kind == "battery" else 1.0
+            capex_per_kw = (option.capex_cny_per_unit / kw_per_unit if option.continuous
+                            else option.capex_cny / option.size if option.kind == "heat" and option.size else 0.0)
+            if capex_per_kw > 0:
+                share += r.cny_per_kw / capex_per_kw
+                cap = min(cap, r.cap_cny) if r.cap_cny else cap
+    option.subsidy_capex_share, option.subsidy_cap_cny = min(share, 1.0), cap
     option.subsidy_cny_per_kwh, option.subsidy_years = per_kwh, years
     return option
 

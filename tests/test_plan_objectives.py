@@ -95,3 +95,19 @@ def test_own_weather_file_replaces_the_station(tmp_path):
     # Beijing's sunshine, not the Wuxi site's nearest station
     assert own.sum() == pytest.approx(station.sum(), rel=0.01)
     assert abs(wuxi.pv_profiles["hall:close_roof"].sum() - own.sum()) > 0.03 * own.sum()
+
+
+def test_per_kw_storage_subsidy_is_an_equivalent_capex_share():
+    from pathways.config import resolve
+    from pathways.evaluator import evaluate
+    from pathways.problem import Action
+    from pathways.site import build_problem
+
+    r = resolve(str(Path(__file__).parent.parent / "models" / "suzhou_machining.yaml"),
+                set_values=["assumptions.subsidies.presets=zhaoqing_hitech_storage"])
+    problem, _ = build_problem(r)
+    bat = problem.option("battery_storage")
+    size_kwh = 1000.0
+    ev = evaluate(problem, [Action("battery_storage", 1, "own", size_kwh)])
+    # 150 CNY per kW of a 2-hour battery of 1,000 kWh (500 kW): 75,000 CNY, under the 1 M CNY cap
+    assert ev.actions[0].upfront_cny == pytest.approx(bat.capex_at(size_kwh) - 150.0 * size_kwh / 2.0, rel=1e-9)

@@ -1,0 +1,124 @@
+"""Where a run's inputs come from: example models, uploaded files (saved to a per-session folder so relative
+CSV names keep working), the SME form, scenarios and ``--set`` style overrides; and validation through
+``pathways.config.resolve`` with the CLI's one-line messages.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+import yaml
+
+from .. import paths
+from ..config import Resolved, detect_kind, read_yaml, resolve, scenario_dir
+from ..errors import InputError
+from .texts import t
+
+MAX_UPLOAD_MB = 5            # per file (YAML models are small; a year of 15-min metered data is ~1.5 MB)
+EXAMPLES_ENV = "PATHWAYS_UI_EXAMPLES"   # extra folders of example models, separated by os.pathsep
+
+
+@st.cache_data(show_spinner=False)
+def _kind(path: str, mtime: float) -> str:
+    del mtime
+    try:
+        return detect_kind(read_yaml(path))
+    except InputError:
+        return "invalid"
+
+
+def examples(kind: str = "site") -> dict[str, str]:
+    """label -> path of the example models of one kind (models/*.yaml and the folders in PATHWAYS_UI_EXAMPLES)."""
+    folders = [paths.REPO_ROOT / "models"] + [Path(p) for p in os.environ.get(EXAMPLES_ENV, "").split(os.pathsep) if p]
+    out = {}
+    for folder in folders:
+        for p in sorted(folder.glob("*.yaml")):
+            if _kind(str(p), p.stat().st_mtime) == kind:
+                out[p.stem] = str(p)
+    return out
+
+
+def named_scenarios() -> list[str]:
+    return sorted(p.stem for p in scenario_dir().glob("*.yaml"))
+
+
+def session_dir() -> Path:
+    """A private folder for this browser session's uploads."""
+    if "upload_dir" not in st.session_state:
+        st.session_state["upload_dir"] = tempfile.mkdtemp(prefix="pathways-ui-")
+    return Path(st.session_state["upload_dir"])
+
+
+def clean(lines: list[str]) -> list[str]:
+    """Messages without the session folder's path (users see the name they uploaded)."""
+    prefix = str(session_dir()) + os.sep
+    return [line.replace(prefix, "") for line in lines]
+
+
+def save_uploads(files, problems: list[str]) -> list[Path]:
+    """Write uploaded files into the session folder; files over the size limit become problems."""
+    out = []
+    for f in files or []:
+        if f is None:
+            continue
+        if f.size > MAX_UPLOAD_MB * 1024 * 1024:
+            problems.append(t("too_big", name=f.name, mb=f.size / 1024 / 1024, limit=MAX_UPLOAD_MB))
+            continue
+        path = session_dir() / Path(f.name).name
+        path.write_bytes(f.getvalue())
+        out.append(path)
+    return out
+
+
+def uploader(label_key: str, types: list[str], key: str, multiple: bool = False):
+    return st.file_uploader(t(label_key), type=types, key=key, accept_multiple_files=multiple,
+                            max_upload_size=MAX_UPLOAD_MB)
+
+
+def set_lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+def try_resolve(model, scenarios=(), sets=()) -> tuple[Resolved | None, list[str]]:
+    """``resolve`` with InputError turned into its lines (paths of the session folder removed)."""
+    try:
+        return resolve(model, list(scenarios), list(sets)), []
+    except InputError as exc:
+        return None, clean(exc.problems)
+    except Exception as exc:  # never a traceback in the page
+        return None, [f"{type(exc).__name__}: {exc}"]
+
+
+def show_problems(lines: list[str]) -> None:
+    if lines:
+        st.error(t("input_problems"))
+        for line in lines[:30]:
+            st.error(line)
+
+
+def scenario_controls(key: str, default: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> tuple[list, list]:
+    """Scenario multiselect (named + uploaded files) and the overrides text box; returns (scenarios, sets)."""
+    options = named_scenarios() + [p for p in extra if p not in named_scenarios()]
+    chosen = st.multiselect(t("scenarios"), options, default=[d for d in default if d in options], key=f"{key}_scen",
+                            format_func=lambda s: Path(s).name)
+    sets = set_lines(st.text_area(t("overrides"), key=f"{key}_set", help=t("overrides_help"), height=80))
+    return chosen, sets
+
+
+def model_yaml(resolved: Resolved) -> str:
+    """The resolved model as YAML: ``pathways plan`` on it repeats the run without scenarios or --set."""
+    data = resolved.model.model_dump(mode="json")
+    head = (f"# Resolved by the pathways web app (run id {resolved.config_hash[:12]}); every default, scenario "
+            "and override is merged in.\n")
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def scenario_yaml(resolved: Resolved, name: str) -> str:
+    """The overrides applied on top of the model file, as one scenario file."""
+    overrides = {a["key"]: a["value"] for a in resolved.applied_overrides}
+    sources = sorted({str(a["source"]) for a in resolved.applied_overrides})
+    doc = {"name": name, "description": "overrides applied by the pathways web app (from: "
+           + (", ".join(sources) or "none") + ")", "overrides": overrides}
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
