@@ -311,6 +311,40 @@ def _explain_chosen(problem: Problem, ev: PlanEvaluation, binding: list[dict]) -
     return out
 
 
+WHY_NOT_TEXT = {
+    "en": {"no_mode_payback": "breaks the payback limit in every financing mode",
+           "no_mode_investor": "no investor takes it in any financing mode",
+           "exclusive": "exclusive with {rivals}, which is worth more", "loses": "loses {v:,.0f} CNY on its own",
+           "overlap": "its savings overlap with the chosen measures, or the budget is better spent elsewhere",
+           "budget_only": "it would add NPV{rivals_en} but does not fit the budget",
+           "fits": "worth adding if the budget allowed it", "capex": "enters the plan if its capex falls {v:.0f} %",
+           "npv": "needs {v:,.0f} CNY more NPV (for example a subsidy) to enter",
+           "budget": ", and the year-{t} budget to rise by {v:,.0f} CNY"},
+    "zh": {"no_mode_payback": "任何融资方式下都超过回收期限制", "no_mode_investor": "没有投资方愿意以任何方式承接",
+           "exclusive": "与已选的 {rivals} 互斥，后者更优", "loses": "单独实施亏损 {v:,.0f} 元",
+           "overlap": "与已选措施的节能量重叠，或预算用于其他措施更优", "fits": "预算允许时值得加入",
+           "budget_only": "可增加净现值{rivals_zh}，但预算不足",
+           "capex": "投资下降 {v:.0f}% 即可入选", "npv": "还需 {v:,.0f} 元净现值（如补贴）才能入选",
+           "budget": "，且第{t}年预算需增加 {v:,.0f} 元"},
+}
+
+
+def why_not_text(x: dict, lang: str = "en") -> tuple[str, str]:
+    """(why not, break-even) sentences of a rejected measure from its fields."""
+    t = WHY_NOT_TEXT[lang]
+    rivals = ", ".join(x.get("rivals", []))
+    reason = t[x["reason"]].format(rivals=rivals, v=-x.get("standalone_npv_cny", 0.0),
+                                   rivals_en=f" (in place of {rivals})" if rivals else "",
+                                   rivals_zh=f"（替代 {rivals}）" if rivals else "")
+    if "break_even_kind" not in x:
+        return reason, ""
+    kind = x["break_even_kind"]
+    be = t[kind].format(v=x.get("break_even_value", 0.0))
+    if x.get("budget_needed_cny", 0) > 0:
+        be += t["budget"].format(t=x["best_year"], v=x["budget_needed_cny"])
+    return reason, be
+
+
 def _explain_rejected(problem: Problem, plan: list[Action], plan_npv: float, allowed, n: int) -> list[dict]:
     """Why the best measures left out are not in the plan, with a break-even.
 
@@ -326,8 +360,7 @@ def _explain_rejected(problem: Problem, plan: list[Action], plan_npv: float, all
             continue
         modes = [m for m in o.modes if allowed is None or (o.option_id, m) in allowed]
         if not modes:
-            ranked.append((-np.inf, o, [], "breaks the payback limit in every financing mode"
-                           if problem.payback_limit_years else "no investor takes it in any financing mode"))
+            ranked.append((-np.inf, o, [], "no_mode_payback" if problem.payback_limit_years else "no_mode_investor"))
             continue
         best = max((standalone(problem, o.option_id, m, (allowed or {}).get((o.option_id, m)) or o.size)
                     for m in modes), key=lambda r: r.npv_cny)
@@ -335,40 +368,30 @@ def _explain_rejected(problem: Problem, plan: list[Action], plan_npv: float, all
     ranked.sort(key=lambda c: -c[0])
     out = []
     for npv_alone, o, modes, reason in ranked[:n]:
-        item = {"option_id": o.option_id, "family": o.family, "standalone_npv_cny": npv_alone}
-        if not modes:
-            item["why_not"] = reason
-            out.append(item)
-            continue
-        rivals = {chosen_groups[g] for g in o.exclusive_groups if g in chosen_groups}
-        base = [a for a in plan if a.option_id not in rivals]
-        trials = []
-        for mode in modes:
-            size = (allowed or {}).get((o.option_id, mode)) or o.size
-            for t in range(1, problem.plan_years + 1):
-                trial = base + [Action(o.option_id, t, mode, size)]
-                ev = evaluate(problem, trial)
-                trials.append((ev.npv_cny, t, mode, size, budget_slack_cny(problem, ev, t)))
-        npv_with, t, mode, size, spare = max(trials)
-        loss = plan_npv - npv_with
-        item["npv_loss_if_added_cny"] = loss
-        item["best_year"], item["best_mode"] = t, mode
-        if rivals:
-            item["why_not"] = f"exclusive with {', '.join(sorted(rivals))}, which is worth more"
-        elif npv_alone < 0:
-            item["why_not"] = f"loses {-npv_alone:,.0f} CNY on its own"
-        else:
-            item["why_not"] = "its savings overlap with the chosen measures, or the budget is better spent elsewhere"
-        capex = o.capex_at(size)
-        if loss <= 0:
-            item["break_even"] = "worth adding if the budget allowed it"
-        elif mode in OWN_LIKE and capex > 0 and loss < capex * df[t - 1]:
-            item["break_even"] = f"enters the plan if its capex falls {100 * loss / (capex * df[t - 1]):.0f} %"
-        else:
-            item["break_even"] = f"needs {loss:,.0f} CNY more NPV (for example a subsidy) to enter"
-        if problem.budget_cny is not None:
-            if spare < 0:
-                item["break_even"] += f", and the year-{t} budget to rise by {-spare:,.0f} CNY"
+        item = {"option_id": o.option_id, "family": o.family, "standalone_npv_cny": npv_alone, "reason": reason}
+        if modes:
+            rivals = sorted({chosen_groups[g] for g in o.exclusive_groups if g in chosen_groups})
+            base = [a for a in plan if a.option_id not in rivals]
+            trials = []
+            for mode in modes:
+                size = (allowed or {}).get((o.option_id, mode)) or o.size
+                for t in range(1, problem.plan_years + 1):
+                    ev = evaluate(problem, base + [Action(o.option_id, t, mode, size)])
+                    trials.append((ev.npv_cny, t, mode, size, budget_slack_cny(problem, ev, t)))
+            npv_with, t, mode, size, spare = max(trials)
+            loss = plan_npv - npv_with
+            capex = o.capex_at(size)
+            item.update(npv_loss_if_added_cny=loss, best_year=t, best_mode=mode, rivals=rivals,
+                        reason=("budget_only" if loss <= 0 else "exclusive" if rivals
+                                else "loses" if npv_alone < 0 else "overlap"),
+                        budget_needed_cny=max(0.0, -spare) if np.isfinite(spare) else 0.0)
+            if loss <= 0:
+                item.update(break_even_kind="fits", break_even_value=0.0)
+            elif mode in OWN_LIKE and capex > 0 and loss < capex * df[t - 1]:
+                item.update(break_even_kind="capex", break_even_value=100 * loss / (capex * df[t - 1]))
+            else:
+                item.update(break_even_kind="npv", break_even_value=loss)
+        item["why_not"], item["break_even"] = why_not_text(item, "en")
         out.append(item)
     return out
 

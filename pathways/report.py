@@ -78,9 +78,10 @@ def format_plan(result, lang: str = "en") -> str:
                                          for x in result.explanations]
     if result.rejected:
         lines += ["", t["why_not"] + ":"]
+        from .planner import why_not_text
         for x in result.rejected:
-            extra = f"; {x['break_even']}" if x.get("break_even") else ""
-            lines.append(f"  {x['option_id']}: {x.get('why_not', '')}{extra}")
+            reason, break_even = why_not_text(x, lang)
+            lines.append(f"  {x['option_id']}: {reason}" + (f"; {break_even}" if break_even else ""))
     if result.alternatives:
         lines += ["", t["alternatives"] + ":"]
         for a in result.alternatives:

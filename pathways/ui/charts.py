@@ -1,0 +1,110 @@
+"""Altair charts (Vega is bundled with Streamlit: nothing is fetched at run time). Titles come from texts.py."""
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from .texts import t
+
+
+def timeline(rows: pd.DataFrame, plan_years: int) -> alt.Chart:
+    """Gantt-like: one bar per action from its start year to the end of the plan; colour = family.
+    ``rows`` has columns measure, family, year, mode, upfront."""
+    df = rows.assign(start=rows["year"] - 0.5, end=plan_years + 0.5)
+    return alt.Chart(df, title=t("timeline")).mark_bar(cornerRadius=3).encode(
+        x=alt.X("start:Q", title=t("col_year"), scale=alt.Scale(domain=[0.5, plan_years + 0.5]),
+                axis=alt.Axis(values=list(range(1, plan_years + 1)), format="d")),
+        x2="end:Q",
+        y=alt.Y("measure:N", sort=alt.EncodingSortField("year", order="ascending"), title=None),
+        color=alt.Color("family:N", title=t("col_family")),
+        tooltip=[alt.Tooltip("measure:N", title=t("col_measure")), alt.Tooltip("year:Q", title=t("col_year")),
+                 alt.Tooltip("mode:N", title=t("col_mode")), alt.Tooltip("upfront:N", title=t("col_upfront"))],
+    ).properties(height=max(120, 26 * len(df)))
+
+
+def cash_flows(cash: pd.DataFrame) -> alt.Chart:
+    df = pd.DataFrame({"point": cash["point"], "net": cash["net_cny"], "cum": cash["cumulative_cny"]})
+    base = alt.Chart(df, title=t("cash_title"))
+    bars = base.mark_bar(opacity=0.75).encode(
+        x=alt.X("point:O", title=t("cash_year")),
+        y=alt.Y("net:Q", title=t("cny"), axis=alt.Axis(format=",.0f")),
+        color=alt.condition(alt.datum.net >= 0, alt.value("#2e7d32"), alt.value("#c62828")),
+        tooltip=[alt.Tooltip("point:O", title=t("cash_year")), alt.Tooltip("net:Q", title=t("cash_net"), format=",.0f"),
+                 alt.Tooltip("cum:Q", title=t("cash_cum"), format=",.0f")])
+    line = base.mark_line(point=True, color="#1565c0").encode(x="point:O", y="cum:Q")
+    return (bars + line).properties(height=300)
+
+
+def emissions(em: pd.DataFrame, plan_years: int, baseline_rule: pd.Series | None = None) -> alt.Chart:
+    """Baseline vs plan vs targets (and the payback-first practice when given), over the plan years + 5."""
+    n = min(len(em), plan_years + 5)
+    e = em.head(n)
+    parts = [pd.DataFrame({"year": e["year"], "series": t("em_baseline"), "t": e["baseline_t"]}),
+             pd.DataFrame({"year": e["year"], "series": t("em_plan"), "t": e["plan_t"]})]
+    if baseline_rule is not None:
+        parts.append(pd.DataFrame({"year": e["year"], "series": t("em_base_rule"), "t": baseline_rule.head(n)}))
+    if "target_t" in e and e["target_t"].notna().any():
+        parts.append(pd.DataFrame({"year": e["year"], "series": t("em_target"), "t": e["target_t"]}).dropna())
+    df = pd.concat(parts, ignore_index=True)
+    return alt.Chart(df, title=t("em_title")).mark_line(point=True).encode(
+        x=alt.X("year:O", title=t("em_year")),
+        y=alt.Y("t:Q", title=t("em_t"), axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
+        color=alt.Color("series:N", title=None),
+        strokeDash=alt.StrokeDash("series:N", legend=None),
+        tooltip=["series:N", "year:O", alt.Tooltip("t:Q", format=",.1f")],
+    ).properties(height=300)
+
+
+def macc_table(actions: pd.DataFrame, horizon: int, names: pd.Series) -> tuple[pd.DataFrame, list[str]]:
+    """Cost per tonne of each action (-NPV over the tonnes of the horizon), sorted cheapest first, with the bar
+    edges; and the names of actions that cut no CO2."""
+    co2 = actions["co2_reduction_t_per_year"].astype(float)
+    keep = co2 > 1e-6
+    df = pd.DataFrame({"measure": names[keep].to_numpy(), "co2": co2[keep].to_numpy(),
+                       "cost": (-actions["npv_cny"][keep] / (co2[keep] * horizon)).to_numpy()})
+    df = df.sort_values("cost", kind="stable").reset_index(drop=True)
+    df["x1"] = df["co2"].cumsum()
+    df["x0"] = df["x1"] - df["co2"]
+    return df, list(names[~keep])
+
+
+def macc(df: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(df, title=t("macc_title")).mark_rect(stroke="white").encode(
+        x=alt.X("x0:Q", title=t("macc_x"), axis=alt.Axis(format=",.0f")), x2="x1:Q",
+        y=alt.Y("cost:Q", title=t("macc_y"), axis=alt.Axis(format=",.0f")), y2=alt.datum(0),
+        color=alt.condition(alt.datum.cost <= 0, alt.value("#2e7d32"), alt.value("#ef6c00")),
+        tooltip=[alt.Tooltip("measure:N", title=t("col_measure")),
+                 alt.Tooltip("co2:Q", title=t("col_co2"), format=",.1f"),
+                 alt.Tooltip("cost:Q", title=t("col_cost_per_t"), format=",.0f")],
+    ).properties(height=300)
+
+
+def frontier(df: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(df, title=t("frontier_title")).mark_line(point=True).encode(
+        x=alt.X("cumulative_abatement_t:Q", title=t("frontier_x"), axis=alt.Axis(format=",.0f"),
+                scale=alt.Scale(zero=False)),
+        y=alt.Y("npv_cny:Q", title=t("frontier_y"), axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("cumulative_abatement_t:Q", format=",.0f"), alt.Tooltip("npv_cny:Q", format=",.0f"),
+                 "n_actions:Q"],
+    ).properties(height=300)
+
+
+def variants_emissions(series: dict[str, pd.DataFrame], plan_years: int) -> alt.Chart:
+    parts = []
+    for label, em in series.items():
+        e = em.head(plan_years + 5)
+        parts.append(pd.DataFrame({"year": e["year"], "series": label, "t": e["plan_t"]}))
+    first = next(iter(series.values())).head(plan_years + 5)
+    parts.append(pd.DataFrame({"year": first["year"], "series": t("em_baseline"), "t": first["baseline_t"]}))
+    df = pd.concat(parts, ignore_index=True)
+    return alt.Chart(df, title=t("cmp_em_title")).mark_line(point=True).encode(
+        x=alt.X("year:O", title=t("em_year")),
+        y=alt.Y("t:Q", title=t("em_t"), axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
+        color=alt.Color("series:N", title=None), tooltip=["series:N", "year:O", alt.Tooltip("t:Q", format=",.1f")],
+    ).properties(height=300)
+
+
+def finite(x) -> float:
+    x = float(x)
+    return x if np.isfinite(x) else float("nan")
