@@ -16,11 +16,12 @@ def timeline(rows: pd.DataFrame, plan_years: int) -> alt.Chart:
         x=alt.X("start:Q", title=t("col_year"), scale=alt.Scale(domain=[0.5, plan_years + 0.5]),
                 axis=alt.Axis(values=list(range(1, plan_years + 1)), format="d")),
         x2="end:Q",
-        y=alt.Y("measure:N", sort=alt.EncodingSortField("year", order="ascending"), title=None),
-        color=alt.Color("family:N", title=t("col_family")),
+        y=alt.Y("measure:N", sort=alt.EncodingSortField("year", order="ascending"), title=None,
+                axis=alt.Axis(labelLimit=320)),
+        color=alt.Color("family:N", title=t("col_family"), scale=alt.Scale(scheme="tableau10")),
         tooltip=[alt.Tooltip("measure:N", title=t("col_measure")), alt.Tooltip("year:Q", title=t("col_year")),
                  alt.Tooltip("mode:N", title=t("col_mode")), alt.Tooltip("upfront:N", title=t("col_upfront"))],
-    ).properties(height=max(120, 26 * len(df)))
+    ).properties(height=max(120, 30 * len(df)))
 
 
 def cash_flows(cash: pd.DataFrame) -> alt.Chart:
@@ -50,8 +51,8 @@ def emissions(em: pd.DataFrame, plan_years: int, baseline_rule: pd.Series | None
     return alt.Chart(df, title=t("em_title")).mark_line(point=True).encode(
         x=alt.X("year:O", title=t("em_year")),
         y=alt.Y("t:Q", title=t("em_t"), axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
-        color=alt.Color("series:N", title=None),
-        strokeDash=alt.StrokeDash("series:N", legend=None),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(scheme="tableau10")),
+        strokeDash=alt.StrokeDash("series:N", title=None),
         tooltip=["series:N", "year:O", alt.Tooltip("t:Q", format=",.1f")],
     ).properties(height=300)
 
@@ -101,7 +102,7 @@ def variants_emissions(series: dict[str, pd.DataFrame], plan_years: int) -> alt.
     return alt.Chart(df, title=t("cmp_em_title")).mark_line(point=True).encode(
         x=alt.X("year:O", title=t("em_year")),
         y=alt.Y("t:Q", title=t("em_t"), axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
-        color=alt.Color("series:N", title=None), tooltip=["series:N", "year:O", alt.Tooltip("t:Q", format=",.1f")],
+        color=alt.Color("series:N", title=None, scale=alt.Scale(scheme="tableau10")), tooltip=["series:N", "year:O", alt.Tooltip("t:Q", format=",.1f")],
     ).properties(height=300)
 
 

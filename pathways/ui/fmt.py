@@ -4,6 +4,9 @@ from __future__ import annotations
 import math
 
 
+MISSING = "–"   # not "-": st.table renders a lone "-" as a Markdown bullet
+
+
 def _bad(x) -> bool:
     return x is None or (isinstance(x, float) and not math.isfinite(x))
 
@@ -11,7 +14,7 @@ def _bad(x) -> bool:
 def cny(x, lang: str = "en", signed: bool = False) -> str:
     """¥1,234,567 in English; 1,234 元 / 123.5 万元 / 1.23 亿元 in Chinese."""
     if _bad(x):
-        return "-"
+        return MISSING
     x = float(x)
     sign = "+" if signed and x > 0 else ("-" if x < 0 else "")
     a = abs(x)
@@ -27,7 +30,7 @@ def cny(x, lang: str = "en", signed: bool = False) -> str:
 def num(x, digits: int = 0, unit: str = "", signed: bool = False) -> str:
     """1,234.5 unit (a dash for missing or infinite values)."""
     if _bad(x):
-        return "-"
+        return MISSING
     text = f"{float(x):+,.{digits}f}" if signed else f"{float(x):,.{digits}f}"
     return f"{text} {unit}".rstrip()
 

@@ -4,6 +4,7 @@ CSV names keep working), the SME form, scenarios and ``--set`` style overrides; 
 """
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -14,7 +15,7 @@ import yaml
 from .. import paths
 from ..config import Resolved, detect_kind, read_yaml, resolve, scenario_dir
 from ..errors import InputError
-from .texts import t
+from .texts import lang, t
 
 MAX_UPLOAD_MB = 5            # per file (YAML models are small; a year of 15-min metered data is ~1.5 MB)
 EXAMPLES_ENV = "PATHWAYS_UI_EXAMPLES"   # extra folders of example models, separated by os.pathsep
@@ -74,7 +75,7 @@ def save_uploads(files, problems: list[str]) -> list[Path]:
 
 def uploader(label_key: str, types: list[str], key: str, multiple: bool = False):
     return st.file_uploader(t(label_key), type=types, key=key, accept_multiple_files=multiple,
-                            max_upload_size=MAX_UPLOAD_MB)
+                            max_upload_size=max(1, math.ceil(MAX_UPLOAD_MB)))
 
 
 def set_lines(text: str) -> list[str]:
@@ -122,3 +123,20 @@ def scenario_yaml(resolved: Resolved, name: str) -> str:
     doc = {"name": name, "description": "overrides applied by the pathways web app (from: "
            + (", ".join(sources) or "none") + ")", "overrides": overrides}
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+
+
+def pick(widget, label: str, options, key: str, default=None, **kw):
+    """``st.radio`` / ``st.selectbox`` / ``st.multiselect`` whose option labels are translated. Streamlit keeps a
+    choice by its label, so the widget is keyed per language and the choice carried over in ``_<key>``."""
+    options = list(options)
+    if "format_func" in kw:   # labels computed now, in this language (AppTest calls format_func later)
+        kw["format_func"] = dict((o, kw["format_func"](o)) for o in options).__getitem__
+    value = st.session_state.get(f"_{key}", default)
+    if widget is st.multiselect:
+        value = [v for v in (value or []) if v in options]
+        out = widget(label, options, default=value, key=f"{key}_{lang()}", **kw)
+    else:
+        index = options.index(value) if value in options else 0
+        out = widget(label, options, index=index, key=f"{key}_{lang()}", **kw)
+    st.session_state[f"_{key}"] = out
+    return out

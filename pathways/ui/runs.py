@@ -39,9 +39,19 @@ def cities() -> pd.DataFrame:
     return list_cities()[["name_en", "name_zh", "province", "province_zh"]]
 
 
+def province_name(province: str, lang: str) -> str:
+    if lang != "zh":
+        return province
+    c = cities()
+    hit = c.loc[c["province"] == province, "province_zh"]
+    return str(hit.iloc[0]) if len(hit) else province
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
-def warm_weather(city: str) -> str:
-    """Load (and repair) the weather of the city's station once per process, so the first plan is faster."""
+def warm_up(city: str) -> str:
+    """Import the solver stack and load (and repair) the weather of the city's station once per process, while
+    the user fills in the page, so the first plan is faster. Returns the station id."""
+    from .. import planner  # noqa: F401  (Pyomo and HiGHS take about a second to import)
     from ..cities import resolve_location
     from ..weather import load_weather
 

@@ -75,17 +75,21 @@ TEXT: dict[str, dict[str, str]] = {
         "frontier_title": "NPV against cumulative CO2 cut",
         "frontier_x": "Cumulative CO2 cut (t)", "frontier_y": "NPV (CNY)", "frontier_empty": "No frontier point found.",
         "why": "Why these actions", "why_not": "Why not the others (with break-even)",
-        "why_zh_note": "",
         "alternatives_title": "Alternative plans", "no_alternatives": "No other plan found.",
         "baseline_title": "Compared with today's practice (self-invest by shortest payback while the budget lasts)",
         "base_npv": "NPV, today's practice", "base_cum": "CO2 cut, today's practice",
         "plan_npv": "NPV, this plan", "plan_cum": "CO2 cut, this plan",
         "base_actions": "Actions of today's practice",
         "binding": "Constraints that bind",
+        "bind_budget": "the owner budget of year {year} is spent in full", "bind_roof_area": "roof {roof_id} is fully used",
+        "bind_payback_limit": "{measure} is capped by the payback limit",
+        "bind_portfolio_payback": "the whole plan sits at the portfolio payback limit",
+        "bind_co2_target": "the CO2 target of year {year} binds",
         "no_actions": "No action pays off under these constraints.",
         "infeasible": "No plan meets all constraints: {msg}",
         "time_limit": "The solver stopped at the time limit without a plan: {msg}",
         "note": "Note: {msg}",
+        "solved": "{status}: planned in {total:.1f} s (solver {solver:.1f} s).",
         "downloads": "Downloads",
         "dl_actions": "Plan (CSV)", "dl_emissions": "Emissions (CSV)", "dl_cash": "Cash flows (CSV)",
         "dl_excel": "All tables (Excel)", "dl_json": "Result (JSON, as `pathways plan --json`)",
@@ -112,7 +116,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cmp_need_two": "Give at least two variants that plan without errors.",
         "cmp_dl": "Comparison (CSV)", "cmp_dl_json": "Comparison (JSON)", "cmp_dl_scen": "Scenario of {name} (YAML)",
         "cmp_delta": "Δ {what}",
-        "cmp_not_in": "-",
+        "cmp_not_in": "–",
         # park and policy
         "park_title": "Park: a portfolio for a whole industrial park",
         "park_pending": "Coming with the park planner (issue 4): roll-out schedule, shared assets, per-firm plans, "
@@ -191,17 +195,21 @@ TEXT: dict[str, dict[str, str]] = {
         "frontier_title": "净现值与累计减排",
         "frontier_x": "累计减排（吨）", "frontier_y": "净现值（元）", "frontier_empty": "未找到前沿点。",
         "why": "为什么选这些措施", "why_not": "为什么不选其他措施（含盈亏平衡条件）",
-        "why_zh_note": "规划器给出的说明原文为英文，见下方“原文”。",
         "alternatives_title": "备选方案", "no_alternatives": "没有找到其他方案。",
         "baseline_title": "与传统做法对比（按回收期从短到长自投，直到预算用完）",
         "base_npv": "传统做法净现值", "base_cum": "传统做法累计减排",
         "plan_npv": "本方案净现值", "plan_cum": "本方案累计减排",
         "base_actions": "传统做法的措施",
         "binding": "起约束作用的条件",
+        "bind_budget": "第 {year} 年自有预算已全部用完", "bind_roof_area": "屋顶 {roof_id} 已全部利用",
+        "bind_payback_limit": "{measure} 的规模受回收期限制",
+        "bind_portfolio_payback": "整个方案达到组合回收期上限",
+        "bind_co2_target": "第 {year} 年的减排目标起约束作用",
         "no_actions": "在这些约束下没有可盈利的措施。",
         "infeasible": "没有满足全部约束的方案：{msg}",
         "time_limit": "求解器达到时间上限仍未找到方案：{msg}",
         "note": "说明：{msg}",
+        "solved": "{status}：规划用时 {total:.1f} 秒（求解器 {solver:.1f} 秒）。",
         "downloads": "下载",
         "dl_actions": "方案（CSV）", "dl_emissions": "排放（CSV）", "dl_cash": "现金流（CSV）",
         "dl_excel": "全部表格（Excel）", "dl_json": "结果（JSON，同 `pathways plan --json`）",
@@ -227,7 +235,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cmp_need_two": "至少需要两个能够正常规划的方案。",
         "cmp_dl": "对比结果（CSV）", "cmp_dl_json": "对比结果（JSON）", "cmp_dl_scen": "{name} 的情景文件（YAML）",
         "cmp_delta": "Δ {what}",
-        "cmp_not_in": "-",
+        "cmp_not_in": "–",
         "park_title": "园区：整个工业园区的降碳组合",
         "park_pending": "园区规划器（issue 4）完成后，这里将显示推广时间表、共享资产、各企业方案、目标和集群效益。"
                         "现在已可加载并检查园区文件。",
@@ -295,11 +303,11 @@ def lang() -> str:
     return value if value in LANGS else "zh"
 
 
-def t(key: str, **values) -> str:
-    text = TEXT[lang()][key]
+def t(key: str, lg: str | None = None, **values) -> str:
+    text = TEXT[lg or lang()][key]
     return text.format(**values) if values else text
 
 
-def name(kind: str, value: str) -> str:
+def name(kind: str, value: str, lg: str | None = None) -> str:
     """Display name of a sector, family, shift pattern, carrier or financing mode."""
-    return NAMES[kind][lang()].get(value, value)
+    return NAMES[kind][lg or lang()].get(value, value)

@@ -1,0 +1,25 @@
+"""The Streamlit web app: pages in this package, ``app.py`` only calls ``main()``.
+
+Pages call the public API only (``pathways.plan``, ``pathways.pareto``, ``pathways.config`` validation), through
+the caches of ``runs.py``. Texts live in ``texts.py`` (zh / en).
+"""
+from __future__ import annotations
+
+
+def main() -> None:
+    import streamlit as st
+
+    from . import compare, park, policy, sme
+    from .texts import LANGS, t
+
+    st.set_page_config(page_title="pathways", layout="wide")
+    if st.session_state.get("lang") not in LANGS:
+        st.session_state["lang"] = "zh"
+    st.sidebar.radio("语言 / Language", LANGS, key="lang", horizontal=True,
+                     format_func=lambda x: {"zh": "中文", "en": "English"}[x])
+    st.sidebar.caption(t("offline_note"))
+    pages = [st.Page(sme.page, title=t("nav_sme"), url_path="sme", default=True),
+             st.Page(compare.page, title=t("nav_compare"), url_path="compare"),
+             st.Page(park.page, title=t("nav_park"), url_path="park"),
+             st.Page(policy.page, title=t("nav_policy"), url_path="policy")]
+    st.navigation(pages).run()
