@@ -964,7 +964,11 @@ def run_validate(args: Any) -> int:
         label = str(name)
         try:
             data = read_yaml(name)
-            if detect_kind(data) == "scenario":
+            if "points" in data:                     # a sweep spec (pathways batch / policy)
+                from .batch import load_sweep
+                load_sweep(name)
+                print(f"{label}: ok (sweep)")
+            elif detect_kind(data) == "scenario":
                 scenario = load_scenario(Path(name))
                 bad = check_scenario_keys(scenario)
                 if bad:

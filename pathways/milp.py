@@ -45,6 +45,25 @@ CONSTRAINT_FAMILIES = ("adopt_at_most_once", "exclusive_groups", "one_hosting_pe
                        "budget", "portfolio_payback", "co2_target")
 
 
+_HIGHS_THREADS: int | None = None
+
+
+def pin_highs_threads(threads: int) -> None:
+    """Give HiGHS's process-wide scheduler ``threads`` threads. The scheduler starts with the first solve of a
+    process and a later solve asking for another count fails, so the scheduler is reset when the count changes."""
+    global _HIGHS_THREADS
+    if _HIGHS_THREADS == threads:
+        return
+    import highspy
+    highspy.Highs.resetGlobalScheduler(True)
+    h = highspy.Highs()                      # the first run after a reset starts the scheduler with its count
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", threads)
+    h.addVar(0.0, 1.0)
+    h.run()
+    _HIGHS_THREADS = threads
+
+
 @dataclass
 class SolveResult:
     status: str                    # optimal | time_limit | infeasible | error
@@ -605,6 +624,8 @@ class PlanModel:
         opt = self._solver
         opt.config.time_limit = time_limit
         opt.config.mip_gap = gap
+        if threads:
+            pin_highs_threads(threads)
         opt.highs_options = {"threads": threads} if threads else {}
         t0 = time.perf_counter()
         res = opt.solve(self.m)
