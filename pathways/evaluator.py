@@ -278,7 +278,10 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
             npv_cny=float(sum(af[c] for c in COMPONENTS) @ df),
             co2_reduction_t_per_year=float(act_co2[j, a.year - 1]),
             electricity_saving_kwh_per_year=float(act_kwh[j, a.year - 1]), flows=af))
-    npv = float(sum(flows[c] for c in COMPONENTS) @ df)
+    # internal (shadow) carbon price: the site's abatement valued at the escalating price, a site-level flow
+    flows["internal_carbon_price"] = np.concatenate(
+        [[0.0], p.shadow_carbon_price_cny_per_t * esc_c * (out["em0"] - out["em"])])
+    npv = float(sum(flows.values()) @ df)
     return PlanEvaluation(
         npv_cny=npv, flows=flows, electricity_kwh=out["elec"], grid_import_kwh=out["imp"],
         pv_generation_kwh=out["gen"], pv_self_consumed_kwh=out["self"], pv_exported_kwh=out["exp"],

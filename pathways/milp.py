@@ -504,6 +504,7 @@ class PlanModel:
         ks = np.arange(1, self.H + 1)
         esc_e = (1 + econ.electricity_escalation) ** (ks - 1)
         esc_f = (1 + econ.fuel_escalation) ** (ks - 1)
+        esc_c = (1 + econ.carbon_escalation) ** (ks - 1)
         fuel0 = {c: sum(q.get(c, 0.0) for q in p.fuel_end_uses.values()) for c in p.fuel_price_cny}
         # ESCO contract payments on deemed savings, by year
         esco: dict[int, object] = {}
@@ -566,8 +567,11 @@ class PlanModel:
             if owner_at_h and left:
                 residual += left * (net if first else self.capex(c))
         self.residual = residual
+        # internal (shadow) carbon price on the abatement: valued in the NPV, not a cash flow (not in F)
+        shadow = sum(df[k] * p.shadow_carbon_price_cny_per_t * esc_c[k - 1] * (self.em0[k] - self.em[k])
+                     for k in self.K) if p.shadow_carbon_price_cny_per_t else 0
         self.npv = (sum(df[k] * self.F[k] for k in self.K) - sum(df[t - 1] * self.U[t] for t in self.U)
-                    - replacements + df[self.H] * residual)
+                    - replacements + df[self.H] * residual + shadow)
 
     # ------------------------------------------------------------------ money constraints
     def budget(self) -> None:

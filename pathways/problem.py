@@ -112,6 +112,7 @@ class Problem:
     portfolio_payback_limit_years: float | None = None
     co2_target_t: np.ndarray | None = None          # maximum emissions by plan year (None = no target)
     carbon_credit_price_cny_per_t: float = 0.0
+    shadow_carbon_price_cny_per_t: float = 0.0      # internal carbon price on the site's abatement, in the NPV
     financing_terms: dict[str, dict[str, float]] = field(default_factory=dict)
     pv_curve_tolerance: float = 0.002
 

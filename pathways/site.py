@@ -307,6 +307,7 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
         reinvest_savings=site.finance.reinvest_savings, payback_limit_years=site.finance.payback_limit_years,
         portfolio_payback_limit_years=site.finance.portfolio_payback_limit_years,
         carbon_credit_price_cny_per_t=float(a["carbon"]["carbon_inclusion_price_cny_per_t"]),
+        shadow_carbon_price_cny_per_t=float(a["carbon"].get("shadow_price_cny_per_t", 0.0) or 0.0),
         financing_terms={mode: dict(v) for mode, v in catalog.financing.items()})
     ctx = SiteContext(resolved=resolved, location=loc, tariff=tariff, load_kw=load_kw, catalog=catalog,
                       base_year=base_year, grid_factor_source=f"{gf.scope} {gf.year_used}: {gf.source}",

@@ -93,6 +93,7 @@ def test_milp_equals_exhaustive_enumeration(data):
     budget = [data.draw(st.sampled_from([50_000, 150_000, 300_000, 1e9])) for _ in range(T)]
     reinvest = data.draw(st.booleans())
     problem = base_problem(chosen, T=T, H=8, budget=budget, reinvest=reinvest)
+    problem.shadow_carbon_price_cny_per_t = data.draw(st.sampled_from([0.0, 150.0]))
     best, _ = brute_force(problem)
     pm, res = solve(problem)
     assert res.status == "optimal"
