@@ -19,4 +19,10 @@ def pareto(*args, **kwargs):
     return _pareto(*args, **kwargs)
 
 
-__all__ = ["plan", "pareto", "__version__"]
+def collect(*args, **kwargs):
+    """Results of a batch directory as one tidy DataFrame; see ``pathways.batch.collect``."""
+    from .batch import collect as _collect
+    return _collect(*args, **kwargs)
+
+
+__all__ = ["plan", "pareto", "collect", "__version__"]

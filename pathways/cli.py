@@ -17,6 +17,11 @@ COMMANDS = {
     "catalog": "pathways.catalog:run_catalog",
     "validate": "pathways.config:run_validate",
     "plan": "pathways.report:run_plan",
+    "batch": "pathways.batch:run_batch_cli",
+    "results": "pathways.batch:run_results_cli",
+    "policy": "pathways.policy:run_policy_cli",
+    "park": "pathways.park:run_park",
+    "park-generate": "pathways.park_generate:run_generate",
 }
 
 
@@ -60,10 +65,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE|-", help="write the JSON result to FILE, or - for stdout")
     p.add_argument("--time-limit", type=float, default=60.0, help="solver time limit in seconds")
     p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap to stop at")
+
+    for name, text in (("batch", "run a sweep of plans on Dask (resumable; results as Parquet under DIR)"),
+                       ("policy", "run a subsidy sweep over a population of firms and write policy tables and charts")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("sweep", metavar="SWEEP.yaml")
+        p.add_argument("--out", required=True, metavar="DIR", help="results directory")
+        p.add_argument("--workers", type=int, default=2,
+                       help="local Dask worker processes (default 2; 0 = run in this process without Dask)")
+        p.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask cluster, e.g. tcp://host:8786")
+        p.add_argument("--resume", action="store_true", help="skip runs already finished under DIR")
+        p.add_argument("--retry-failed", action="store_true", help="with --resume: run failed runs again")
+        p.add_argument("--no-reuse", action="store_true",
+                       help="rebuild every model (no re-solve of a built model when only the budget changes)")
+        if name == "batch":
+            p.add_argument("--dry-run", action="store_true", help="validate and count the runs; solve nothing")
+
+    p = sub.add_parser("results", help="summary of a batch results directory")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--csv", metavar="FILE", help="also write the tidy table (pathways.collect) as CSV")
+    _add_park_parsers(sub)
     return parser
 
 
+def _add_park_parsers(sub) -> None:
+    p = sub.add_parser("park", help="park portfolio over many firms (also `pathways park generate ...`)")
+    p.add_argument("model", metavar="PARK.yaml")
+    _add_scenario_options(p)
+    p.add_argument("--json", metavar="FILE|-", help="write the JSON result to FILE, or - for stdout")
+    p.add_argument("--time-limit", type=float, default=120.0, help="time limit of the whole park solve, s")
+    p.add_argument("--gap", type=float, default=5e-3, help="relative gap between bound and plan to stop at")
+    p.add_argument("--workers", type=int, default=2, help="local Dask workers (0: run in this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="address of an existing Dask scheduler")
+    p = sub.add_parser("park-generate", help="= `pathways park generate`: a reproducible park from sector archetypes")
+    p.add_argument("--firms", type=int, required=True, help="number of firms")
+    p.add_argument("--seed", type=int, default=0, help="random seed (numpy default_rng)")
+    p.add_argument("--city", required=True, help="city of the park")
+    p.add_argument("--mix", required=True, help="sector weights, e.g. machinery:0.6,electronics:0.4")
+    p.add_argument("--name", help="park name")
+    p.add_argument("--target-cut", type=float, default=0.10, help="CO2 cut below baseline by the last plan year")
+    p.add_argument("--out", help="output YAML file (default stdout)")
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["park", "generate"]:
+        argv = ["park-generate", *argv[2:]]
     args = build_parser().parse_args(argv)
     module_name, func_name = COMMANDS[args.command].split(":")
     try:

@@ -56,10 +56,26 @@ class Column:
 class FirmModel(PlanModel):
     """PlanModel with the park's firm-side variables and a price-weighted objective (module docstring)."""
 
-    def __init__(self, problem: Problem, allowed, measures: list[str], pool_max_cny: float):
+    def __init__(self, problem: Problem, allowed, measures: list[str], pool_max_cny: float, share: float):
         self.collective_measures = measures
+        self.share = share
         self.pool_max_cny = pool_max_cny
         super().__init__(problem, objective="npv", allowed=allowed)
+        self._exact_chain()
+
+    def _exact_chain(self) -> None:
+        """The lower McCormick side w >= R_prev - (1 - binary) for every chain item. PlanModel adds it for heat
+        sources only, because with its objective more saving never hurts; the park's prices (on emissions,
+        energy and the load ratio) can reward less saving, so here the product must be exact both ways."""
+        m = self.m
+        done = set(m.w_ge) if hasattr(m, "w_ge") else set()
+        idx = [k for k in m.w if k not in done]
+
+        def binary_of(e, n, k, g, d):
+            i = self.chain_items[e][n - 1][0]
+            return self.a(i, k, g) if d == -1 else m.y[i, d, k, g]
+        m.w_ge_park = pyo.Constraint(idx, rule=lambda m, e, n, k, g, d: m.w[e, n, k, g, d]
+                                     >= self.R_prev(e, n, k) - (1 - binary_of(e, n, k, g, d)))
 
     def budget(self) -> None:
         """U[t] - g[t] <= budget[t] (+ earlier flows when savings are reinvested); g and z as in the docstring."""
@@ -68,7 +84,7 @@ class FirmModel(PlanModel):
         m.z = pyo.Var(T, domain=pyo.Binary)
         m.one_start = pyo.Constraint(expr=sum(m.z[t] for t in T) <= 1)
         self.joined = {t: sum(m.z[s] for s in range(1, t + 1)) for t in T}
-        m.share = pyo.Param(mutable=True, initialize=0.0)
+        m.share = pyo.Param(mutable=True, initialize=self.share)
         m.g = pyo.Var(T, domain=pyo.NonNegativeReals)
         u_max = sum(max(o.capex_at(o.size), 0.0) for o in p.options)
         g_max = max(min(u_max, self.pool_max_cny), 0.0)
@@ -130,9 +146,11 @@ class FirmModel(PlanModel):
         expr += m.pi_nopv * (1 - self.has_pv) + m.pi_ratio * self.ratio[self.T]
         m.obj = pyo.Objective(expr=expr, sense=pyo.maximize)
 
-    def set_prices(self, share: float, prices: dict | None) -> None:
+    def set_prices(self, subsidy: bool, prices: dict | None) -> None:
+        """Dual prices of the master; ``subsidy=False`` fixes g = 0 (the firm alone, without the park)."""
         m = self.m
-        m.share = share
+        for t in m.g:
+            m.g[t].setub(None if subsidy else 0.0)
         prices = prices or {}
         for name in ("pi_pool", "pi_start", "pi_em", "pi_energy"):
             vals = prices.get(name, [0.0] * self.T)
@@ -179,6 +197,22 @@ def measures_set(measures) -> frozenset:
 
 
 # ----------------------------------------------------------------------------------------- worker side
+def _solve_quietly(fm: FirmModel, time_limit: float, gap: float):
+    """Solve with the process's stdout (fd 1) sent to /dev/null: HiGHS prints harmless warnings on updates of the
+    persistent model, which must not reach a JSON written to stdout."""
+    import os
+    import sys
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return fm.solve(time_limit=time_limit, gap=gap, threads=1)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 _CACHE: dict[tuple[str, str], "Firm"] = {}
 
 
@@ -218,7 +252,8 @@ def init_firm(run: str, spec: dict) -> dict:
         resolved: Resolved = spec["resolved"]
         problem, ctx = build_problem(resolved)
         allowed = payback_filter(problem)
-        fm = FirmModel(problem, allowed, spec["collective_measures"], spec["pool_max_cny"])
+        fm = FirmModel(problem, allowed, spec["collective_measures"], spec["pool_max_cny"],
+                       spec["subsidy_share"])
         info = {"firm_id": spec["firm_id"], "annual_kwh": problem.baseline_electricity_kwh,
                 "em0_t": [float(fm.em0[t]) for t in range(1, fm.T + 1)],
                 "measure_capex_max_cny": {mid: sum(o.capex_at(o.size) for o in problem.options if o.measure_id == mid)
@@ -232,14 +267,21 @@ def init_firm(run: str, spec: dict) -> dict:
             curve = pv_value_curve(prof, load0, problem.price_cny_per_kwh, problem.export_price_cny_per_kwh,
                                    max_kwp=qmax, rel_tol=0.005)
             from .milp import _pieces
-            info["pv_pieces"] = _pieces(np.asarray(curve.breakpoints), np.asarray(curve.value_cny))
+            from .park import _clean_pieces
+            info["pv_pieces"] = _clean_pieces(_pieces(np.asarray(curve.breakpoints), np.asarray(curve.value_cny)))
             info["pv_qmax_kwp"] = qmax
+            info["export_cny_per_kwh_pv"] = float(np.dot(problem.export_price_cny_per_kwh, prof) / max(y, 1e-9))
+        if spec.get("want_load"):
+            info["load_kw"] = (problem.baseline_electricity_kwh * problem.load_shape).astype(np.float32)
+        if spec.get("want_price"):
+            info["price"] = np.asarray(problem.price_cny_per_kwh, dtype=float)
+            info["export"] = np.asarray(problem.export_price_cny_per_kwh, dtype=float)
         firm = Firm(spec["firm_id"], problem, fm, info)
         _CACHE[key] = firm
     fm = firm.model
     cols = [nothing_column(fm, firm.firm_id)]
-    fm.set_prices(0.0, None)
-    res = fm.solve(time_limit=spec.get("time_limit", 60.0), gap=spec.get("gap", 1e-6), threads=1)
+    fm.set_prices(False, None)
+    res = _solve_quietly(fm, spec.get("time_limit", 60.0), spec.get("gap", 1e-6))
     if res.plan or res.status == "optimal":
         alone = fm.column(firm.firm_id, "standalone")
         alone.start_year, alone.subsidy_cny, alone.disc_cny, alone.cnt = 0, np.zeros(fm.T), {}, {}
@@ -249,20 +291,20 @@ def init_firm(run: str, spec: dict) -> dict:
     else:
         firm.info["standalone_npv_cny"] = 0.0
         firm.info["standalone_status"] = res.status
-    fm.set_prices(spec["subsidy_share"], None)
-    res = fm.solve(time_limit=spec.get("time_limit", 60.0), gap=spec.get("gap", 1e-6), threads=1)
+    fm.set_prices(True, None)
+    res = _solve_quietly(fm, spec.get("time_limit", 60.0), spec.get("gap", 1e-6))
     if res.plan:
         cols.append(fm.column(firm.firm_id, "subsidised"))
     return {"info": firm.info, "columns": cols, "seconds": time.perf_counter() - t0}
 
 
-def price_firm(run: str, firm_id: str, share: float, prices: dict, time_limit: float, gap: float) -> dict:
+def price_firm(run: str, firm_id: str, prices: dict, time_limit: float, gap: float) -> dict:
     """Re-solve the firm's model at the master's prices: the best column, its pricing value and the solver's
     bound on that value (an upper bound on the firm's best reduced cost plus its convexity dual)."""
     firm = _CACHE[(run, firm_id)]
     fm = firm.model
-    fm.set_prices(share, prices)
-    res = fm.solve(time_limit=time_limit, gap=gap, threads=1)
+    fm.set_prices(True, prices)
+    res = _solve_quietly(fm, time_limit, gap)
     if res.objective is None:
         return {"column": None, "value": None, "bound": res.bound, "status": res.status}
     return {"column": fm.column(firm_id, "priced"), "value": res.objective,

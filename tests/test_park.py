@@ -1,0 +1,280 @@
+"""Park planner checks: brute force over small parks, independence without coupling, invariance to renaming and
+reordering, the bound against the true optimum, the generator and the CLI.
+
+The brute force is written here without the park module's master: every firm's plans are enumerated (each option
+off or in one plan year, own financing; no PV, so the evaluator and the MILP agree exactly), the firm's NPV comes
+from ``pathways.evaluator.evaluate``, and for every combination of plans and programme start years the park rules
+are applied directly: capacity, park budget (programme cost per start), CO2 targets, and the subsidy pool (the
+park pays up to share x upfront of joined firms, at least what each firm's budget needs, within the pool).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pathways.config import resolve
+from pathways.errors import InputError
+from pathways.evaluator import evaluate
+from pathways.park import plan_park
+from pathways.park_generate import generate_park
+from pathways.problem import Action
+from pathways.site import build_problem
+
+KEEP = ("vsd_fans", "led_lighting_controls")
+
+
+def _disable() -> list[str]:
+    from pathways.catalog import load_catalog
+    return sorted(m for m, x in load_catalog().measures.items() if x.scale == "individual" and m not in KEEP)
+
+
+def firm(fid: str, kwh: float, budget: float, sector: str = "machinery") -> dict:
+    return {"id": fid, "name": fid, "sector": sector, "electricity": {"annual_kwh": kwh, "shifts": "two"},
+            "fuels": [], "roofs": [{"id": "r", "area_m2": 1000, "tilt_deg": 5, "roof_type": "metal"}],
+            "finance": {"budget_cny_per_year": budget, "payback_limit_years": None,
+                        "allowed_financing_modes": ["own"]},
+            "measures": {"disable": _disable()}}
+
+
+def park(firms: list[dict], **kw) -> dict:
+    base = {"name": "test park", "city": "Suzhou", "firms": firms, "plan": {"years": 2, "horizon_years": 10}}
+    base.update(kw)
+    return base
+
+
+# ----------------------------------------------------------------------------------------- brute force
+def brute_force(model: dict) -> float:
+    """Best park objective by enumeration (module docstring)."""
+    resolved = resolve(model)
+    pk = resolved.model
+    T = pk.plan.years
+    share = float(resolved.assumptions["park"]["subsidy_share_of_upfront"])
+    progcost = float(resolved.assumptions["park"]["programme_cost_cny_per_firm"])
+    r = float(resolved.assumptions["finance"]["discount_rate_real"])
+    df = (1 + r) ** -np.arange(T)
+    pool = np.asarray(pk.subsidy_pool_by_year(), float)
+    pbud = np.asarray(pk.budget_by_year(), float)
+    cap = np.asarray(pk.capacity_by_year(), float)
+    tgt = np.asarray([np.inf if x is None else x for x in (pk.targets.co2_t_per_year if pk.targets else [None] * T)])
+    per_firm = []
+    from pathways.config import Resolved
+    for f in pk.firms:
+        prob, _ = build_problem(Resolved("site", f, f.assumptions))
+        budget = np.asarray(prob.budget_cny, float) if prob.budget_cny is not None else np.full(T, np.inf)
+        plans = []
+        for years in itertools.product(range(T + 1), repeat=len(prob.options)):
+            plan = [Action(o.option_id, y, "own", o.size) for o, y in zip(prob.options, years) if y]
+            ev = evaluate(prob, plan)
+            up = np.array([sum(a.upfront_cny for a in ev.actions if a.action.year == t) for t in range(1, T + 1)])
+            for start in range(T + 1):
+                joined = np.array([1.0 if start and t >= start else 0.0 for t in range(1, T + 1)])
+                lo = np.maximum(up - budget, 0.0)           # subsidy the firm's budget needs
+                hi = share * up * joined                    # most the park may pay
+                if np.any(lo > hi + 1e-6):
+                    continue
+                plans.append((ev.npv_cny, ev.emissions_t[:T], start, lo, hi))
+        per_firm.append(plans)
+    best = -np.inf
+    for combo in itertools.product(*per_firm):
+        starts = [c[2] for c in combo]
+        if any(sum(1 for s in starts if s == t) > cap[t - 1] for t in range(1, T + 1)):
+            continue
+        if any(sum(1 for s in starts if s == t) * progcost > pbud[t - 1] + 1e-6 for t in range(1, T + 1)):
+            continue
+        em = sum(c[1] for c in combo)
+        if np.any(em > tgt + 1e-6):
+            continue
+        lo, hi = sum(c[3] for c in combo), sum(c[4] for c in combo)
+        if np.any(lo > pool + 1e-6):
+            continue
+        value = sum(c[0] for c in combo) + float(df @ np.minimum(hi, pool))
+        best = max(best, value)
+    return best
+
+
+CASES = {
+    "pool_binds": park([firm("a", 3e6, 60000), firm("b", 2e6, 30000), firm("c", 4e6, 80000)],
+                       subsidy_pool_cny_per_year=40000, programme_capacity_firms_per_year=[1, 2]),
+    "capacity_and_budget": park([firm("a", 3e6, 60000), firm("b", 5e6, 90000)],
+                                subsidy_pool_cny_per_year=[60000, 20000], programme_capacity_firms_per_year=1,
+                                budget_cny_per_year=[20000, 5000]),
+    "co2_target": park([firm("a", 3e6, 200000), firm("b", 2e6, 10000), firm("c", 2.5e6, 20000)],
+                       subsidy_pool_cny_per_year=30000, targets={"co2_t_per_year": [None, 4200]}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_small_parks_against_brute_force(name):
+    model = CASES[name]
+    best = brute_force(model)
+    res = plan_park(model, gap=1e-6, time_limit=60)
+    assert res.objective_cny is not None
+    tol = 1e-6 * abs(best) + 1.0
+    # the plan is feasible and no better than the optimum; the bound is never below it
+    assert res.objective_cny <= best + tol
+    assert res.bound_cny >= best - tol
+    # the reported gap is honest: it covers the distance to the true optimum
+    assert (best - res.objective_cny) / max(abs(res.objective_cny), 1.0) <= res.gap + 1e-9
+    assert best > 1e4          # a case where something is worth doing
+    # on these small parks the columns suffice for the optimum itself
+    assert res.objective_cny == pytest.approx(best, rel=1e-6, abs=1.0)
+
+
+def test_infeasible_target_reports_infeasible():
+    model = park([firm("a", 3e6, 60000)], targets={"co2_t_per_year": [None, 1.0]})
+    res = plan_park(model, time_limit=30)
+    assert res.status == "infeasible" and res.objective_cny is None
+
+
+def test_without_coupling_the_park_plan_is_the_firms_own_plans():
+    from pathways import plan
+    firms = [firm("a", 3e6, 60000), firm("b", 2e6, 1e6), firm("c", 4e6, 20000)]
+    res = plan_park(park(firms), time_limit=60)
+    assert res.gap <= 1e-6
+    for f, out in zip(firms, res.firms):
+        site = {k: v for k, v in f.items() if k != "id"}
+        site.update(city="Suzhou", plan={"years": 2, "horizon_years": 10})
+        alone = plan(site, alternatives=0, explain=0)
+        assert out["start_year"] is None
+        assert out["npv_cny"] == pytest.approx(alone.npv_cny, rel=1e-9, abs=1e-3)
+        mine = sorted((a["option_id"], a["year"]) for a in out["actions"])
+        theirs = sorted(zip(alone.actions["option_id"], alone.actions["year"]))
+        assert mine == theirs
+    assert res.value_of_clustering["value_cny"] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_invariant_to_renaming_and_reordering_firms():
+    model = CASES["pool_binds"]
+    base = plan_park(model, gap=1e-6, time_limit=60)
+    names = {"a": "zeta", "b": "alpha", "c": "mid"}
+    firms = [dict(f, id=names[f["id"]], name=names[f["id"]]) for f in reversed(model["firms"])]
+    other = plan_park({**model, "firms": firms}, gap=1e-6, time_limit=60)
+    assert other.objective_cny == pytest.approx(base.objective_cny, rel=1e-9)
+    by_id = {f["firm_id"]: f for f in other.firms}
+    for f in base.firms:
+        g = by_id[names[f["firm_id"]]]
+        assert g["npv_cny"] == pytest.approx(f["npv_cny"], rel=1e-9, abs=1e-3)
+
+
+def test_dask_workers_give_the_serial_answer():
+    model = CASES["capacity_and_budget"]
+    serial = plan_park(model, gap=1e-6, time_limit=60, workers=0)
+    dask = plan_park(model, gap=1e-6, time_limit=60, workers=2)
+    assert dask.objective_cny == pytest.approx(serial.objective_cny, rel=1e-9)
+
+
+def test_generator_is_reproducible_and_follows_the_archetypes():
+    a = generate_park(40, 7, "Suzhou", "machinery:0.5,electronics:0.5")
+    b = generate_park(40, 7, "Suzhou", "machinery:0.5,electronics:0.5")
+    c = generate_park(40, 8, "Suzhou", "machinery:0.5,electronics:0.5")
+    assert a == b and a != c
+    for f in a["firms"]:
+        lo, hi = {"machinery": (1e6, 5e6), "electronics": (2e6, 1e7)}[f["sector"]]
+        assert lo - 500 <= f["electricity"]["annual_kwh"] <= hi + 500
+        assert 1 <= f["digital_maturity"] <= 5
+        assert f["roofs"][0]["owned"] == (f["tenancy"] == "owned")
+    resolve(a)   # a valid park
+
+
+def test_bad_input_is_one_line():
+    with pytest.raises(InputError) as e:
+        generate_park(5, 1, "Suzhou", "machinry:1")
+    assert len(e.value.problems) == 1 and "did you mean" in e.value.problems[0]
+    with pytest.raises(InputError) as e:
+        plan_park(park([firm("a", 3e6, 1e5)], park_options=["park_shared_pvv"]))
+    assert "park_options[0]" in e.value.problems[0]
+
+
+def test_cli_generate_and_plan(tmp_path):
+    out = tmp_path / "p.yaml"
+    r = subprocess.run([sys.executable, "-m", "pathways.cli", "park", "generate", "--firms", "2", "--seed", "3",
+                        "--city", "Suzhou", "--mix", "machinery:1", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert text.startswith("# Generated by")
+    r = subprocess.run([sys.executable, "-m", "pathways.cli", "park", str(out), "--workers", "0", "--json", "-",
+                        "--time-limit", "60", "--gap", "0.05"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    for key in ("status", "objective", "npv_cny", "bound", "gap", "firms", "shared_assets", "rollout", "targets",
+                "value_of_clustering", "applied_overrides", "solve_seconds"):
+        assert key in data
+    assert len(data["firms"]) == 2 and data["bound"] >= data["objective"] - 1e-6 * abs(data["objective"])
+
+
+# ----------------------------------------------------------------------------------------- monolithic MILP
+def monolithic_optimum(model: dict) -> float:
+    """All firms' models in one Pyomo model with the coupling rows written out here (subsidy pool, programme
+    capacity, CO2 targets, shared PV with its allocation and value rows), solved by HiGHS to optimality."""
+    import pyomo.environ as pyo
+    from pyomo.contrib.appsi.solvers import Highs
+    import pathways.park as P
+    from pathways.park_firm import _CACHE, init_firm
+    resolved = resolve(model)
+    d = P.park_data(resolved)
+    specs = P._firm_specs(resolved, d, 60, 1e-6)
+    infos = [init_firm("mono", s)["info"] for s in specs]
+    fms = [_CACHE["mono", s["firm_id"]].model for s in specs]
+    T, pv = d.T, d.pv
+    top = pyo.ConcreteModel()
+    for i, fm in enumerate(fms):
+        fm.set_prices(True, None)
+        fm.m.obj.deactivate()
+        top.add_component(f"firm{i}", fm.m)
+    n = len(fms)
+    top.S = pyo.Var(bounds=(0, pv["max_kwp"]))
+    top.q = pyo.Var(range(n), bounds=lambda m, f: (0, infos[f]["pv_qmax_kwp"]))
+    top.v = pyo.Var(range(n), domain=pyo.NonNegativeReals)
+    top.alloc = pyo.Constraint(expr=sum(top.q[f] for f in range(n)) <= top.S)
+    top.no_own_pv = pyo.Constraint(range(n), rule=lambda m, f: m.q[f] <= infos[f]["pv_qmax_kwp"]
+                                   * (1 - fms[f].has_pv))
+    top.value = pyo.ConstraintList()
+    for f in range(n):
+        for a, b in infos[f]["pv_pieces"]:
+            top.value.add(top.v[f] <= a * fms[f].ratio[T] + b * top.q[f])
+    for t in range(1, T + 1):
+        if np.isfinite(d.pool[t - 1]):
+            top.add_component(f"pool{t}", pyo.Constraint(expr=sum(fm.m.g[t] for fm in fms) <= float(d.pool[t - 1])))
+        if np.isfinite(d.capacity[t - 1]):
+            top.add_component(f"cap{t}", pyo.Constraint(expr=sum(fm.m.z[t] for fm in fms) <= float(d.capacity[t - 1])))
+        if np.isfinite(d.co2_target[t - 1]):
+            a_t = float(d.grid_t_per_kwh[t - 1]) * pv["yield_kwh_per_kwp"] * float(pv["perf_k"][t - 1])
+            top.add_component(f"co2{t}", pyo.Constraint(expr=sum(fm.em[t] for fm in fms)
+                                                      - a_t * sum(top.q[f] for f in range(n))
+                                                      <= float(d.co2_target[t - 1])))
+    export = float(np.mean([i["export_cny_per_kwh_pv"] for i in infos]))
+    y = pv["yield_kwh_per_kwp"]
+    top.obj = pyo.Objective(sense=pyo.maximize, expr=sum(fm.npv + fm.subsidy_npv for fm in fms)
+                            + pv["value_factor"] * sum(top.v[f] for f in range(n))
+                            + (y * export * pv["value_factor"] - pv["capex_cny_per_kwp"] * pv["cost_factor"]) * top.S
+                            - y * export * pv["value_factor"] * sum(top.q[f] for f in range(n)))
+    opt = Highs()
+    opt.config.time_limit = 120
+    opt.config.mip_gap = 1e-7
+    res = opt.solve(top)
+    from pyomo.contrib.appsi.base import TerminationCondition as TC
+    assert res.termination_condition == TC.optimal
+    return float(res.best_feasible_objective)
+
+
+def test_bound_never_below_the_monolithic_optimum():
+    model = generate_park(3, 11, "Suzhou", "machinery:0.5,electronics:0.5")
+    model["plan"] = {"years": 2, "horizon_years": 10}
+    model["park_options"] = ["park_shared_pv"]
+    model["programme_capacity_firms_per_year"] = 1
+    model["subsidy_pool_cny_per_year"] = 150000.0
+    model.pop("targets")
+    model["budget_cny_per_year"] = None
+    for f in model["firms"]:
+        f["finance"]["budget_cny_per_year"] = 0.2 * f["finance"]["budget_cny_per_year"]
+    best = monolithic_optimum(model)
+    res = plan_park(model, gap=1e-6, time_limit=90)
+    tol = 1e-6 * abs(best) + 1.0
+    assert res.bound_cny >= best - tol
+    assert res.objective_cny <= best + tol
+    assert (best - res.objective_cny) / abs(res.objective_cny) <= res.gap + 1e-9
