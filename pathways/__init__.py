@@ -1,6 +1,7 @@
 """pathways: decarbonisation pathway optimizer for Chinese SMEs and industrial parks.
 
-Public API: ``plan(model, scenario=..., **settings) -> PlanResult`` (single SME), ``pareto(...)``.
+Public API: ``plan(model, scenario=..., **settings) -> PlanResult`` (single SME), ``pareto(...)`` (cost-vs-CO2
+frontier), ``plan_park(...) -> ParkResult`` (industrial park), ``collect(DIR)`` (batch results).
 """
 from __future__ import annotations
 
@@ -25,4 +26,10 @@ def collect(*args, **kwargs):
     return _collect(*args, **kwargs)
 
 
-__all__ = ["plan", "pareto", "collect", "__version__"]
+def plan_park(*args, **kwargs):
+    """Plan an industrial park (column generation with a bound); see ``pathways.park.plan_park``."""
+    from .park import plan_park as _plan_park
+    return _plan_park(*args, **kwargs)
+
+
+__all__ = ["plan", "pareto", "collect", "plan_park", "__version__"]
