@@ -61,6 +61,9 @@ import numpy as np
 from .errors import InputError, problem as pline, suggest
 
 MODELLED = ("park_shared_pv", "park_storage", "park_collective_procurement")
+# The coupling families, one method of Master each (docs/methodology.md documents each as `park.<name>`).
+COUPLING_FAMILIES = ("convexity", "subsidy_pool", "park_budget", "co2_target", "programme_capacity",
+                     "collective_procurement", "shared_pv", "park_battery")
 
 
 # ----------------------------------------------------------------------------------------- execution
