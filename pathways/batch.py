@@ -17,8 +17,6 @@ Targets: today every run plans one SME (``TARGET_SITE``); a park target (the par
 """
 from __future__ import annotations
 
-import copy
-import dataclasses
 import datetime as dt
 import hashlib
 import io

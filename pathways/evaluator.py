@@ -117,7 +117,6 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
     for k in k_all:
         ki = k - 1
         active = [j for j in range(n_act) if alive(j, k)]
-        active_measures = {opts[j].measure_id for j in active}
         saved_value = np.zeros(n_act)       # attributed energy saving value (CNY, this year, escalated)
         added_kwh = 0.0
         elec_now = 0.0

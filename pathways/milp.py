@@ -289,7 +289,6 @@ class PlanModel:
         """R[e,n,k] = R[e,n-1,k] - f_n (sum_g w[e,n,k,g] + sum_d b_d wb[e,n,k,d]); w, wb McCormick-exact."""
         m, p = self.m, self.p
         R_idx, w_idx, y_idx = [], [], []
-        prev = {}
         for e, items in self.chain_items.items():
             for n, (i, f) in enumerate(items, start=1):
                 o = p.options[i]
@@ -500,7 +499,6 @@ class PlanModel:
         econ = p.econ
         E0 = p.baseline_electricity_kwh
         C0 = float((E0 * p.load_shape) @ p.price_cny_per_kwh)
-        avg = p.average_price_cny_per_kwh
         ks = np.arange(1, self.H + 1)
         esc_e = (1 + econ.electricity_escalation) ** (ks - 1)
         esc_f = (1 + econ.fuel_escalation) ** (ks - 1)

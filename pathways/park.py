@@ -402,7 +402,7 @@ class Master:
 
     def shared_pv(self):
         """sum q <= S <= max; q[f] <= Q_f sum lambda (1 - h); v[f] <= alpha_j sum lambda r + beta_j q[f]."""
-        d, pv = self.d, self.d.pv
+        pv = self.d.pv
         if pv is None:
             return
         export_avg = self.export_avg = float(np.mean([i.get("export_cny_per_kwh_pv", 0.0) for i in self.infos]))
@@ -517,19 +517,8 @@ class ParkResult:
     message: str = ""
 
     def to_dict(self) -> dict:
-        def c(x):
-            if isinstance(x, dict):
-                return {str(k) if not isinstance(k, str) else k: c(v) for k, v in x.items()}
-            if isinstance(x, (list, tuple)):
-                return [c(v) for v in x]
-            if isinstance(x, (np.floating, float)):
-                return None if not np.isfinite(x) else float(x)
-            if isinstance(x, np.integer):
-                return int(x)
-            if isinstance(x, np.ndarray):
-                return c(x.tolist())
-            return x
-        return c({"status": self.status, "objective": self.objective_cny, "objective_kind": "park_npv",
+        from .jsonio import to_jsonable
+        return to_jsonable({"status": self.status, "objective": self.objective_cny, "objective_kind": "park_npv",
                   "npv_cny": self.objective_cny, "bound": self.bound_cny, "gap": self.gap, "mip_gap": self.mip_gap,
                   "iterations": self.iterations, "solve_seconds": self.solve_seconds,
                   "total_seconds": self.total_seconds, "totals": self.totals,
@@ -820,18 +809,12 @@ def _assemble(resolved, d, master, x, chosen, infos, reports, primal, bound, gap
 
 # ----------------------------------------------------------------------------------------- CLI
 def run_park(args) -> int:
-    import json
     import sys
     res = plan_park(args.model, args.scenario, args.set_values, time_limit=args.time_limit, gap=args.gap,
                     workers=args.workers, scheduler=args.scheduler)
-    out = res.to_dict()
     if args.json:
-        text = json.dumps(out, ensure_ascii=False, indent=1)
-        if args.json == "-":
-            print(text)
-        else:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                fh.write(text)
+        from .jsonio import emit_json
+        emit_json(res.to_dict(), args.json)
     if args.json != "-":
         _print_summary(res)
     if res.status == "infeasible":

@@ -8,7 +8,6 @@ cuts on the set of options), the payback-first baseline, and the constraints tha
 """
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ import pyomo.environ as pyo
 from .config import Resolved, resolve
 from .economics import discount_factors
 from .evaluator import PlanEvaluation, evaluate
-from .milp import PlanModel, SolveResult
+from .milp import PlanModel
 from .problem import OWN_LIKE, Action, Problem
 from .site import SiteContext, build_problem
 
@@ -56,17 +55,8 @@ class PlanResult:
     problem: Problem | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        def clean(x):
-            if isinstance(x, dict):
-                return {k: clean(v) for k, v in x.items()}
-            if isinstance(x, (list, tuple)):
-                return [clean(v) for v in x]
-            if isinstance(x, (np.floating, float)):
-                return None if not np.isfinite(x) else float(x)
-            if isinstance(x, np.integer):
-                return int(x)
-            return x
-        return clean({
+        from .jsonio import to_jsonable
+        return to_jsonable({
             "status": self.status, "objective": self.objective_value, "objective_kind": self.objective,
             "npv_cny": self.npv_cny, "milp_npv_cny": self.milp_npv_cny,
             "linearisation_exact": self.linearisation_exact, "mip_gap": self.mip_gap,

@@ -4,12 +4,12 @@ Exit codes: 0 plan found, 2 bad input, 3 infeasible, 4 time limit without any pl
 """
 from __future__ import annotations
 
-import json
 import sys
 
 import numpy as np
 
 from .errors import EXIT_INFEASIBLE, EXIT_OK, EXIT_TIME_LIMIT
+from .jsonio import emit_json
 
 MODE_TEXT = {
     "en": {"own": "self-invest", "emc_pv": "third-party EMC PV", "roof_lease": "roof lease",
@@ -103,12 +103,7 @@ def run_plan(args) -> int:
     result = plan(args.model, args.scenario, args.set_values, objective=args.objective, years=args.years,
                   alternatives=args.alternatives, time_limit=args.time_limit, gap=args.gap)
     if args.json:
-        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                fh.write(text)
+        emit_json(result.to_dict(), args.json)
     if args.json != "-":
         print(format_plan(result, args.lang))
     if result.status == "infeasible":
