@@ -2,10 +2,8 @@
 re-solve of a built model for budget-only changes."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import yaml

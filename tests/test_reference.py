@@ -3,7 +3,6 @@ against closed forms and IPCC 2006 defaults, subsidy presets and stacking, defau
 from __future__ import annotations
 
 import csv
-import shutil
 
 import numpy as np
 import pytest
