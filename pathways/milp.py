@@ -45,14 +45,16 @@ CONSTRAINT_FAMILIES = ("adopt_at_most_once", "exclusive_groups", "one_hosting_pe
                        "budget", "portfolio_payback", "co2_target")
 
 
-_HIGHS_THREADS: int | None = None
+_HIGHS_THREADS: tuple[int, int] | None = None
 
 
 def pin_highs_threads(threads: int) -> None:
     """Give HiGHS's process-wide scheduler ``threads`` threads. The scheduler starts with the first solve of a
     process and a later solve asking for another count fails, so the scheduler is reset when the count changes."""
     global _HIGHS_THREADS
-    if _HIGHS_THREADS == threads:
+    import threading
+    key = (threading.get_ident(), threads)    # HiGHS keeps scheduler state per calling thread too
+    if _HIGHS_THREADS == key:
         return
     import highspy
     highspy.Highs.resetGlobalScheduler(True)
@@ -61,7 +63,7 @@ def pin_highs_threads(threads: int) -> None:
     h.setOptionValue("threads", threads)
     h.addVar(0.0, 1.0)
     h.run()
-    _HIGHS_THREADS = threads
+    _HIGHS_THREADS = key
 
 
 @dataclass

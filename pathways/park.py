@@ -169,7 +169,11 @@ class _LP:
         st = h.passModel(lp)
         if st == highspy.HighsStatus.kError:
             raise RuntimeError(f"HiGHS refused the park master ({n} columns, {m} rows)")
-        h.run()
+        if h.run() == highspy.HighsStatus.kError and h.getModelStatus() == highspy.HighsModelStatus.kNotset:
+            # HiGHS's scheduler is process-wide and was started elsewhere (another thread or thread count):
+            # restart it and solve again
+            highspy.Highs.resetGlobalScheduler(True)
+            h.run()
         status = h.modelStatusToString(h.getModelStatus())
         sol = h.getSolution()
         info = h.getInfo()

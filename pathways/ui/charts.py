@@ -109,3 +109,49 @@ def variants_emissions(series: dict[str, pd.DataFrame], plan_years: int) -> alt.
 def finite(x) -> float:
     x = float(x)
     return x if np.isfinite(x) else float("nan")
+
+
+# ---------------------------------------------------------------------------------------------- policy
+def policy_curve(df: pd.DataFrame, title: str, x_title: str, y_title: str, x_format: str = ",.0f",
+                 y_format: str = ",.0f", lines: bool = True) -> alt.Chart:
+    """Curves over the designs of a subsidy sweep. ``df`` is long: x, y, series, design (tooltip label).
+    ``lines=False`` (designs over several levers, not ordered along one axis) draws points only."""
+    data = df.dropna(subset=["x", "y"]).sort_values(["series", "x"], kind="stable")
+    base = alt.Chart(data, title=title)
+    mark = base.mark_line(point=True) if lines else base.mark_circle(size=80)
+    return mark.encode(
+        x=alt.X("x:Q", title=x_title, axis=alt.Axis(format=x_format), scale=alt.Scale(zero=True)),
+        y=alt.Y("y:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=True)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(scheme="tableau10"),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=480)),
+        tooltip=[alt.Tooltip("design:N", title=t("col_design")), alt.Tooltip("series:N", title=" "),
+                 alt.Tooltip("y:Q", title=y_title, format=y_format)],
+    ).properties(height=300)
+
+
+# ---------------------------------------------------------------------------------------------- park
+def park_rollout(df: pd.DataFrame) -> alt.Chart:
+    """Firms joining the park programme per year (bars) against the programme capacity (line).
+    ``df``: year, series, n."""
+    starting, capacity = t("pk_s_starting"), t("pk_s_capacity")
+    base = alt.Chart(df, title=t("pk_rollout_chart"))
+    bars = base.transform_filter(alt.datum.series == starting).mark_bar(opacity=0.8).encode(
+        x=alt.X("year:O", title=t("col_year")), y=alt.Y("n:Q", title=t("pk_firms_axis")),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[starting, capacity],
+                                                                range=["#1565c0", "#ef6c00"])),
+        tooltip=[alt.Tooltip("year:O", title=t("col_year")), alt.Tooltip("n:Q", title=starting)])
+    line = base.transform_filter(alt.datum.series == capacity).mark_line(point=True, strokeDash=[4, 3]).encode(
+        x="year:O", y="n:Q", color="series:N",
+        tooltip=[alt.Tooltip("year:O", title=t("col_year")), alt.Tooltip("n:Q", title=capacity)])
+    return (bars + line).properties(height=260)
+
+
+def park_targets(df: pd.DataFrame) -> alt.Chart:
+    """Park emissions: baseline, plan and targets by year. ``df``: year, series, t."""
+    return alt.Chart(df, title=t("pk_targets_chart")).mark_line(point=True).encode(
+        x=alt.X("year:O", title=t("em_year")),
+        y=alt.Y("t:Q", title=t("em_t"), axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(scheme="tableau10")),
+        strokeDash=alt.StrokeDash("series:N", title=None),
+        tooltip=["series:N", "year:O", alt.Tooltip("t:Q", format=",.0f")],
+    ).properties(height=280)
