@@ -24,8 +24,9 @@ def hand_flows_own(t, L, capex, saving, om, r_e, H, sub_up=0.0):
 
 
 @settings(max_examples=60, deadline=None)
-@given(t=st.integers(1, 5), L=st.integers(1, 30), capex=st.floats(1e3, 1e7), saving=st.floats(0, 3e6),
-       om=st.floats(0, 1e5), r=st.floats(0.0, 0.15), e=st.floats(-0.02, 0.03))
+@given(t=st.integers(1, 5), L=st.integers(1, 30), capex=st.floats(1e3, 1e7),
+       saving=st.floats(0, 3e6, allow_subnormal=False), om=st.floats(0, 1e5, allow_subnormal=False),
+       r=st.floats(0.0, 0.15, allow_subnormal=False), e=st.floats(-0.02, 0.03, allow_subnormal=False))
 def test_own_npv_and_irr_equal_numpy_financial(t, L, capex, saving, om, r, e):
     econ = Economics(discount_rate=r, horizon_years=20, electricity_escalation=e)
     cf = cash_flows(ActionInputs(start_year=t, lifetime_years=L, mode="own", capex_cny=capex,
@@ -34,7 +35,7 @@ def test_own_npv_and_irr_equal_numpy_financial(t, L, capex, saving, om, r, e):
     np.testing.assert_allclose(cf.net[0], hand, rtol=1e-12, atol=1e-6)
     assert cf.npv_cny()[0] == pytest.approx(npf.npv(r, hand), rel=1e-9, abs=1e-6)
     ours, theirs = cf.irr()[0], npf.irr(hand)
-    if saving - om > 0 and np.isfinite(ours):
+    if saving - om > 1e-3 * capex and np.isfinite(ours):  # well-posed conventional flows
         # conventional flows (one sign change): one IRR, the same as numpy-financial's
         assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-9)
 
