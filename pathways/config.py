@@ -952,6 +952,12 @@ def _check_measures(resolved: "Resolved") -> None:
         except InputError as exc:
             prefix = "" if resolved.kind == "site" else f"firms[{i}]."
             problems += [prefix + line for line in exc.problems]
+    if resolved.kind == "park":
+        cluster = sorted(m.measure_id for m in load_catalog().measures.values() if m.scale == "cluster")
+        for i, opt in enumerate(resolved.model.park_options):
+            if opt not in cluster:
+                problems.append(problem(f"park_options[{i}]", opt, "a cluster-scale catalog measure: "
+                                        + ", ".join(cluster), suggest(opt, cluster)))
     if problems:
         raise InputError(problems)
 

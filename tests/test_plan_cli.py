@@ -114,3 +114,11 @@ def test_validate_checks_measure_ids_against_the_catalog(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "measures.disable[0]" in err and "vsd_fans" in err
+
+
+def test_validate_checks_park_options_against_the_catalog(tmp_path, capsys):
+    bad = tmp_path / "park.yaml"
+    bad.write_text("name: p\ncity: Suzhou\nfirms:\n  - {name: a, sector: machinery, electricity: {annual_kwh: 900000}}\n"
+                   "park_options: [park_pv_aggregation]\n")
+    assert main(["validate", str(bad)]) == 2
+    assert "park_options[0]" in capsys.readouterr().err
