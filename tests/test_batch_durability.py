@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 import pathways
@@ -27,6 +28,7 @@ def _alive(pgid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_then_resume_gives_every_run_exactly_once(tmp_path):
     spec = tmp_path / "sweep.yaml"
     spec.write_text(yaml.safe_dump({

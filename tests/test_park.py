@@ -190,6 +190,7 @@ def test_bad_input_is_one_line():
     assert "park_options[0]" in e.value.problems[0]
 
 
+@pytest.mark.slow
 def test_cli_generate_and_plan(tmp_path):
     out = tmp_path / "p.yaml"
     r = subprocess.run([sys.executable, "-m", "pathways.cli", "park", "generate", "--firms", "2", "--seed", "3",
