@@ -106,6 +106,8 @@ def _pieces(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
 class PlanModel:
     """Builds the Pyomo model once; ``solve`` can be called again after changing mutable parameters."""
 
+    HIGHS_OPTIONS: dict = {}     # extra HiGHS options of every solve of this model class
+
     def __init__(self, problem: Problem, objective: str = "npv", allowed: dict | None = None,
                  min_abatement_t: float | None = None):
         t0 = time.perf_counter()
@@ -630,7 +632,7 @@ class PlanModel:
         opt.config.mip_gap = gap
         if threads:
             pin_highs_threads(threads)
-        opt.highs_options = {"threads": threads} if threads else {}
+        opt.highs_options = {**self.HIGHS_OPTIONS, **({"threads": threads} if threads else {})}
         t0 = time.perf_counter()
         res = opt.solve(self.m)
         secs = time.perf_counter() - t0

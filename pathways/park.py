@@ -474,6 +474,44 @@ class Master:
         # no upper bound: the convexity row implies lambda <= 1, and a bound would carry a dual of its own
         self.lam.append((f, j, self.lp.col(cost, 0.0, math.inf, e, integer=True)))
 
+    def reduced_cost(self, f: int, c, y: np.ndarray) -> float:
+        """Reduced cost of column c of firm f at row duals y (its convexity dual included)."""
+        cost, e = self.column_entries(f, c)
+        return cost - sum(y[r] * v for r, v in e)
+
+    def lagrangian(self, y: np.ndarray, firm_bounds: list[float]) -> float:
+        """Lagrangian bound at row duals y >= 0: every row but convexity dualised, each firm at its best plan
+        (``firm_bounds``: upper bounds of max_x c_f x - y A_f x from its pricing MILP) and the park's own
+        variables at the better end of their boxes:
+            L(y) = sum_r y_r b_r + sum_f P_f(y) + sum_j ub_j max(0, c_j - A_j' y)   (j: park-side columns).
+        Any y >= 0 gives a bound on the full master LP, hence on the park optimum; at the LP duals L equals the
+        Lasdon bound z_LP + sum_f (P_f - sigma_f)."""
+        lp = self.lp
+        conv = {self.rows["conv", f] for f in range(len(self.infos))}
+        lam = {v for _, _, v in self.lam}
+        out = float(sum(firm_bounds))
+        for r, hi in enumerate(lp.rhi):
+            if r not in conv:
+                out += y[r] * hi
+        for j, cost in enumerate(lp.cost):
+            if j in lam:
+                continue
+            rc = cost - sum(y[r] * v for r, v in lp.entries[j])
+            if rc > 0:
+                if not np.isfinite(lp.ub[j]):
+                    return math.inf
+                out += rc * lp.ub[j]
+            elif rc < 0 and lp.lb[j] != 0:
+                out += rc * lp.lb[j]
+        return out
+
+    def duals_by_name(self, y: np.ndarray) -> dict:
+        return {name: float(y[r]) for r, name in enumerate(self.lp.rname)}
+
+    def duals_from(self, named: dict, y_now: np.ndarray) -> np.ndarray:
+        """A dual vector over this master's rows from duals stored by row name (rows new since: y_now)."""
+        return np.array([named.get(name, y_now[r]) for r, name in enumerate(self.lp.rname)])
+
     def prices(self, y: np.ndarray, f: int) -> tuple[dict, float]:
         """Dual prices of firm f's use of the coupling rows (the pricing objective of ``FirmModel``) and its
         convexity dual."""
@@ -549,7 +587,7 @@ def _firm_specs(resolved, d: ParkData, time_limit: float, gap: float) -> list[di
 
 def plan_park(model, scenario=(), set_values=(), *, time_limit: float = 120.0, gap: float = 5e-3,
               workers: int | None = 0, scheduler: str | None = None, max_rounds: int = 60,
-              firm_gap: float = 1e-4, pricing_time_limit: float = 3.0) -> ParkResult:
+              firm_gap: float | None = None, pricing_time_limit: float = 3.0, smoothing: float = 0.5) -> ParkResult:
     """Plan a park (module docstring). ``model`` is a park YAML path, a dict or a Resolved park. ``workers``:
     0 runs the firms in this process, N > 0 on a local Dask cluster of N single-threaded workers; ``scheduler``
     the address of an existing Dask cluster."""
@@ -563,17 +601,21 @@ def plan_park(model, scenario=(), set_values=(), *, time_limit: float = 120.0, g
     if time_limit <= 0 or not 0 <= gap < 1:
         raise InputError(pline("time_limit/gap", (time_limit, gap), "time limit > 0 s and 0 <= gap < 1"))
     d = park_data(resolved)
+    if firm_gap is None:
+        # each firm's pricing bound may sit this far above its best value; summed over firms it adds at most
+        # firm_gap x (sum of the firms' pricing values) to the park bound: a fifth of the gap target
+        firm_gap = min(max(gap / 5, 1e-6), 1e-3)
     run = uuid.uuid4().hex
     runner = _Runner(workers, scheduler)
     try:
         return _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_gap,
-                      init_firm, price_firm, report_firm, pricing_time_limit)
+                      init_firm, price_firm, report_firm, pricing_time_limit, smoothing)
     finally:
         runner.close(run)
 
 
 def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_gap, init_firm, price_firm,
-           report_firm, pricing_time_limit=3.0) -> ParkResult:
+           report_firm, pricing_time_limit=3.0, smoothing=0.5) -> ParkResult:
     specs = _firm_specs(resolved, d, time_limit, firm_gap)
     n = len(specs)
     inits = runner.map(init_firm, [(run, s) for s in specs], list(range(n)))
@@ -600,6 +642,11 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
     lp_value = None
     rounds = 0
     deadline = t_start + time_limit
+    # Wentges dual smoothing: firms are priced at y = alpha y_center + (1 - alpha) y_LP, y_center the duals with
+    # the best Lagrangian bound so far. It damps the zig-zag of the LP duals (fewer rounds); a round whose
+    # columns do not improve the master LP (mispricing) is followed by one at the LP duals, where no column with
+    # a positive reduced cost proves the master LP optimal.
+    center, center_bound, alpha = None, math.inf, smoothing
     while rounds < max_rounds:
         rounds += 1
         master = Master(d, infos, columns)
@@ -607,33 +654,40 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
         if not res["ok"]:
             break
         lp_value = res["objective"]
-        y = res["y"]
+        y_lp = res["y"]
+        conv = np.array([name[0] == "conv" if isinstance(name, tuple) else False for name in master.lp.rname])
+        y_lp = np.where(conv, y_lp, np.maximum(y_lp, 0.0))
+        a_now = alpha if center is not None else 0.0
+        y = y_lp if a_now == 0 else a_now * master.duals_from(center, y_lp) + (1 - a_now) * y_lp
         pr = [master.prices(y, f) for f in range(n)]
         out = runner.map(price_firm, [(run, specs[f]["firm_id"], pr[f][0],
                                        max(min(deadline - time.perf_counter(), pricing_time_limit), 0.5), firm_gap)
                                       for f in range(n)], list(range(n)))
-        added = 0
-        rc_sum = 0.0
-        complete = True
+        added = improving = 0
+        complete = all(o["bound"] is not None for o in out)
         for f, o in enumerate(out):
-            sigma = pr[f][1]
-            if o["bound"] is None:
-                complete = False
+            c = o["column"]
+            if c is None or c.key() in keys[f]:
                 continue
-            rc_sum += max(0.0, o["bound"] - sigma)
-            if o["column"] is not None and o["value"] - sigma > 1e-7 * max(1.0, abs(lp_value) / n) + 1e-3:
-                k = o["column"].key()
-                if k not in keys[f]:
-                    keys[f].add(k)
-                    columns[f].append(o["column"])
-                    added += 1
-        if complete:
-            best_bound = min(best_bound, lp_value + rc_sum)
-        history.append({"round": rounds, "master_lp_cny": lp_value, "lagrangian_bound_cny": lp_value + rc_sum
-                        if complete else None, "columns_added": added, "seconds": time.perf_counter() - t_start})
-        if added == 0:
+            tol = 1e-7 * max(1.0, abs(lp_value) / n) + 1e-3
+            rc_lp = master.reduced_cost(f, c, y_lp)
+            if rc_lp > tol or o["value"] - pr[f][1] > tol:
+                keys[f].add(c.key())
+                columns[f].append(c)
+                added += 1
+                improving += rc_lp > tol
+        bound = master.lagrangian(y, [o["bound"] for o in out]) if complete else None
+        if bound is not None:
+            best_bound = min(best_bound, bound)
+            if bound < center_bound:
+                center, center_bound = master.duals_by_name(y), bound
+        history.append({"round": rounds, "master_lp_cny": lp_value, "lagrangian_bound_cny": bound,
+                        "smoothing": a_now, "columns_added": added, "columns_improving_lp": improving,
+                        "seconds": time.perf_counter() - t_start})
+        if a_now == 0 and improving == 0:
             stop = "no column with a positive reduced cost left"
             break
+        alpha = smoothing if improving else 0.0
         if best_bound - lp_value <= 0.25 * gap * max(abs(lp_value), 1.0):
             stop = "master LP within a quarter of the gap target of the bound"
             break
@@ -641,7 +695,11 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
             stop = "time: 70 % of the time limit used by column generation"
             break
     master = Master(d, infos, columns)
-    mip = master.lp.solve(mip=True, time_limit=max(deadline - time.perf_counter(), 5.0), gap=min(gap / 4, 1e-4))
+    # the master MILP's dual bound is at most z_LP <= best_bound: its own relative gap need only close what the
+    # column generation left of the target (at least a tenth of the target, to finish)
+    room = gap - (best_bound - lp_value) / max(abs(lp_value), 1.0) if lp_value is not None else gap
+    mip = master.lp.solve(mip=True, time_limit=max(deadline - time.perf_counter(), 5.0),
+                          gap=min(max(room, gap / 10), gap))
     solve_seconds = time.perf_counter() - t_solve
     if not mip["ok"]:
         status = "infeasible" if "nfeasible" in mip["status"] else "time_limit"

@@ -25,7 +25,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from .economics import discount_factors
-from .milp import PlanModel
+from .milp import PlanModel, pin_highs_threads
 from .problem import OWN_LIKE, Action, Problem
 
 COLLECTIVE_FAMILIES = ("solar", "equipment", "carbon", "digital")
@@ -56,6 +56,12 @@ class Column:
 class FirmModel(PlanModel):
     """PlanModel with the park's firm-side variables and a price-weighted objective (module docstring)."""
 
+    # The sub-MIP heuristics RINS, RENS and root reduced-cost fixing take most of HiGHS's time on these small
+    # models (62 binaries) and rarely find the optimum first: without them pricing is 40 % faster (mean 0.28 ->
+    # 0.17 s over 40 priced solves of 20 generated firms, same objectives; benchmarks/bench_park.py)
+    HIGHS_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+                     "mip_heuristic_run_root_reduced_cost": False}
+
     def __init__(self, problem: Problem, allowed, measures: list[str], pool_max_cny: float, share: float):
         self.collective_measures = measures
         self.share = share
@@ -84,14 +90,18 @@ class FirmModel(PlanModel):
         m.z = pyo.Var(T, domain=pyo.Binary)
         m.one_start = pyo.Constraint(expr=sum(m.z[t] for t in T) <= 1)
         self.joined = {t: sum(m.z[s] for s in range(1, t + 1)) for t in T}
-        m.share = pyo.Param(mutable=True, initialize=self.share)
         m.g = pyo.Var(T, domain=pyo.NonNegativeReals)
         u_max = sum(max(o.capex_at(o.size), 0.0) for o in p.options)
-        g_max = max(min(u_max, self.pool_max_cny), 0.0)
-        m.g_share = pyo.Constraint(T, rule=lambda m, t: m.g[t] <= m.share * self.U[t])
-        m.g_join = pyo.Constraint(T, rule=lambda m, t: m.g[t] <= g_max * self.joined[t])
+        g_max = {t: max(min(u_max * self.share, self.pool_max_cny), 0.0) for t in T}
+        b = np.asarray(p.budget_cny, dtype=float) if p.budget_cny is not None else np.full(self.T, np.inf)
+        if not p.reinvest_savings and self.share < 1:
+            # U - g <= b and g <= share U give g <= share b / (1 - share): the tightest big-M of g_join
+            for t in T:
+                if np.isfinite(b[t - 1]):
+                    g_max[t] = min(g_max[t], self.share * max(float(b[t - 1]), 0.0) / (1 - self.share))
+        m.g_share = pyo.Constraint(T, rule=lambda m, t: m.g[t] <= self.share * self.U[t])
+        m.g_join = pyo.Constraint(T, rule=lambda m, t: m.g[t] <= g_max[t] * self.joined[t])
         if p.budget_cny is not None:
-            b = np.asarray(p.budget_cny, dtype=float)
 
             def rule(m, t):
                 extra = sum(self.F[k] for k in range(1, t)) if p.reinvest_savings else 0
@@ -165,64 +175,175 @@ class FirmModel(PlanModel):
         m.pi_nopv = float(prices.get("pi_nopv", 0.0))
         m.pi_ratio = float(prices.get("pi_ratio", 0.0))
 
-    def column(self, firm: str, label: str) -> Column:
-        """The current solution as a column; the eligible capex and counts are recomputed from the plan at their
-        largest value (more eligibility never hurts the master)."""
-        m = self.m
-        T = range(1, self.T + 1)
-        v = pyo.value
-        z = [v(m.z[t]) for t in T]
-        start = next((t for t in T if z[t - 1] > 0.5), 0)
-        g = np.array([max(float(v(m.g[t])), 0.0) for t in T])
-        if start == 0:
-            g[:] = 0.0
-        disc, cnt = {}, {}
-        for (mid, t), cs in self.by_mt.items():
-            if start and t >= start:
-                cap = sum(float(v(self.capex(c))) for c in cs if v(m.x[c]) > 0.5)
-                if cap > 0:
-                    disc[mid, t] = cap
-                    cnt[mid, t] = 1
-        if start and g.sum() <= 1e-6 and not disc:
-            start = 0
-        return Column(firm=firm, plan=self.plan(), npv_cny=float(v(self.npv)), subsidy_cny=g, start_year=start,
-                      em_t=np.array([float(v(self.em[t])) for t in T]),
-                      energy_mwh=np.array([float(v(self.energy_mwh[t])) for t in T]), disc_cny=disc, cnt=cnt,
-                      has_pv=int(any(self.p.option(a.option_id).kind == "pv" for a in self.plan())),
-                      ratio_T=float(v(self.ratio[self.T])), label=label)
-
 
 def measures_set(measures) -> frozenset:
     return measures if isinstance(measures, frozenset) else frozenset(measures)
 
 
+# ----------------------------------------------------------------------------------------- pricing kernel
+Form = tuple  # (constant, column indices, coefficients): a linear expression over the HiGHS columns
+
+
+class Kernel:
+    """A firm's pricing MILP as plain HiGHS data, built once from its ``FirmModel``; the Pyomo model is dropped.
+
+    Every price term of the pricing objective is a linear form over the columns (``Form``), so a new set of prices
+    only changes column costs: cost(pi) = npv + subsidy_npv - sum_t (pi_pool g + pi_start z + pi_em em
+    - pi_energy energy)[t] + sum pi_disc disc + pi_cnt cnt - pi_nopv h + pi_ratio ratio[T] (+ pi_nopv as offset).
+    A re-solve then costs HiGHS time alone (no Pyomo update), a column is read from the solution vector with numpy,
+    and a firm keeps ~0.1 MB of arrays instead of ~10 MB of Pyomo objects (1,000 firms fit in memory).
+    The map from Pyomo variables to HiGHS columns is that of Pyomo's persistent HiGHS interface (appsi), which
+    builds the HiGHS model; tests/test_park.py checks the kernel against the Pyomo model's own solves."""
+
+    def __init__(self, fm: FirmModel):
+        import highspy
+        from pyomo.contrib.appsi.solvers import Highs
+        from pyomo.repn import generate_standard_repn
+
+        opt = Highs()
+        opt.set_instance(fm.m)
+        vmap = opt._pyomo_var_to_solver_var_map          # id(var) -> column (appsi's own map)
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(opt._solver_model.getModel())
+        self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        for k, v in fm.HIGHS_OPTIONS.items():
+            self.highs.setOptionValue(k, v)
+        self.ncol = self.highs.getNumCol()
+
+        def form(expr) -> Form:
+            if isinstance(expr, (int, float)):
+                return float(expr), np.zeros(0, dtype=np.int32), np.zeros(0)
+            r = generate_standard_repn(expr, compute_values=True, quadratic=False)
+            idx = np.array([vmap[id(v)] for v in r.linear_vars], dtype=np.int32)
+            return float(r.constant), idx, np.asarray(r.linear_coefs, dtype=float)
+
+        m, T = fm.m, range(1, fm.T + 1)
+        self.T = fm.T
+        self.npv = form(fm.npv)
+        self.subsidy_npv = form(fm.subsidy_npv)
+        self.g = [form(m.g[t]) for t in T]
+        self.z = [form(m.z[t]) for t in T]
+        self.em = [form(fm.em[t]) for t in T]
+        self.energy = [form(fm.energy_mwh[t]) for t in T]
+        self.by_mt = {k: [(form(m.x[c]), c) for c in cs] for k, cs in fm.by_mt.items()}
+        self.disc = {k: form(m.disc[k]) for k in fm.by_mt}
+        self.cnt = {k: form(m.cnt[k]) for k in fm.by_mt}
+        self.has_pv = form(fm.has_pv)
+        self.ratio_T = form(fm.ratio[fm.T])
+        self.g_cols = np.array([self.g[t - 1][1][0] for t in T], dtype=np.int32)
+        self.x_cols = np.array([vmap[id(m.x[c])] for c in fm.cols], dtype=np.int32)
+        self.s_cols = {c: vmap[id(m.s[c])] for c in fm.cont_cols}
+        self.cols = list(fm.cols)
+        self.options = fm.p.options
+        self.em0 = [float(fm.em0[t]) for t in T]
+        self.collective_measures = fm.collective_measures
+
+    def _add(self, cost: np.ndarray, f: Form, w: float) -> float:
+        if w:
+            np.add.at(cost, f[1], w * f[2])
+        return w * f[0]
+
+    def set_prices(self, subsidy: bool, prices: dict | None) -> None:
+        """The pricing objective at ``prices`` (``FirmModel.set_prices``); ``subsidy=False``: g = 0 (alone)."""
+        import highspy
+        p = prices or {}
+        zero = [0.0] * self.T
+        cost = np.zeros(self.ncol)
+        off = self._add(cost, self.npv, 1.0) + self._add(cost, self.subsidy_npv, 1.0)
+        for t in range(self.T):
+            off += self._add(cost, self.g[t], -float(p.get("pi_pool", zero)[t]))
+            off += self._add(cost, self.z[t], -float(p.get("pi_start", zero)[t]))
+            off += self._add(cost, self.em[t], -float(p.get("pi_em", zero)[t]))
+            off += self._add(cost, self.energy[t], float(p.get("pi_energy", zero)[t]))
+        for k in self.disc:
+            off += self._add(cost, self.disc[k], float(p.get("pi_disc", {}).get(k, 0.0)))
+            off += self._add(cost, self.cnt[k], float(p.get("pi_cnt", {}).get(k, 0.0)))
+        nopv = float(p.get("pi_nopv", 0.0))
+        off += nopv + self._add(cost, self.has_pv, -nopv)
+        off += self._add(cost, self.ratio_T, float(p.get("pi_ratio", 0.0)))
+        self.highs.changeColsCost(self.ncol, np.arange(self.ncol, dtype=np.int32), cost)
+        self.highs.changeObjectiveOffset(off)
+        ub = highspy.kHighsInf if subsidy else 0.0
+        self.highs.changeColsBounds(len(self.g_cols), self.g_cols, np.zeros(len(self.g_cols)),
+                                    np.full(len(self.g_cols), ub))
+
+    def solve(self, time_limit: float, gap: float) -> dict:
+        """Solve; the pricing value, HiGHS's bound on it (valid at a time limit) and the solution vector."""
+        h = self.highs
+        pin_highs_threads(1)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("time_limit", max(float(time_limit), 0.1))
+        h.setOptionValue("mip_rel_gap", float(gap))
+        h.run()
+        info = h.getInfo()
+        status = h.getModelStatus()
+        import highspy
+        st = {highspy.HighsModelStatus.kOptimal: "optimal", highspy.HighsModelStatus.kInfeasible: "infeasible",
+              highspy.HighsModelStatus.kTimeLimit: "time_limit"}.get(status, "error")
+        has_sol = info.primal_solution_status == 2
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+        if bound is None and st == "optimal":
+            bound = float(info.objective_function_value)
+        return {"status": st, "objective": float(info.objective_function_value) if has_sol else None,
+                "bound": bound, "x": np.asarray(h.getSolution().col_value) if has_sol else None}
+
+    @staticmethod
+    def value(f: Form, x: np.ndarray) -> float:
+        return f[0] + float(np.dot(f[2], x[f[1]])) if len(f[1]) else f[0]
+
+    def plan(self, x: np.ndarray) -> list[Action]:
+        out = []
+        for c, j in zip(self.cols, self.x_cols):
+            if x[j] > 0.5:
+                o = self.options[c[0]]
+                size = float(x[self.s_cols[c]]) if o.continuous else o.size
+                out.append(Action(o.option_id, c[1], c[2], size))
+        return sorted(out, key=lambda a: (a.year, a.option_id))
+
+    def column(self, x: np.ndarray, firm: str, label: str) -> Column:
+        """The solution ``x`` as a column (``FirmModel.column``: eligible capex and counts at their largest)."""
+        T = range(1, self.T + 1)
+        val = self.value
+        z = [val(self.z[t - 1], x) for t in T]
+        start = next((t for t in T if z[t - 1] > 0.5), 0)
+        g = np.array([max(val(self.g[t - 1], x), 0.0) for t in T])
+        if start == 0:
+            g[:] = 0.0
+        disc, cnt = {}, {}
+        for (mid, t), cs in self.by_mt.items():
+            if start and t >= start:
+                cap = 0.0
+                for fx, c in cs:
+                    if val(fx, x) > 0.5:
+                        o = self.options[c[0]]
+                        cap += o.capex_cny + (o.capex_cny_per_unit * float(x[self.s_cols[c]]) if o.continuous
+                                              else 0.0)
+                if cap > 0:
+                    disc[mid, t] = cap
+                    cnt[mid, t] = 1
+        if start and g.sum() <= 1e-6 and not disc:
+            start = 0
+        plan = self.plan(x)
+        return Column(firm=firm, plan=plan, npv_cny=val(self.npv, x), subsidy_cny=g, start_year=start,
+                      em_t=np.array([val(self.em[t - 1], x) for t in T]),
+                      energy_mwh=np.array([val(self.energy[t - 1], x) for t in T]), disc_cny=disc, cnt=cnt,
+                      has_pv=int(any(self.options[c[0]].kind == "pv" and x[j] > 0.5
+                                     for c, j in zip(self.cols, self.x_cols))),
+                      ratio_T=val(self.ratio_T, x), label=label)
+
+
 # ----------------------------------------------------------------------------------------- worker side
-def _solve_quietly(fm: FirmModel, time_limit: float, gap: float):
-    """Solve with the process's stdout (fd 1) sent to /dev/null: HiGHS prints harmless warnings on updates of the
-    persistent model, which must not reach a JSON written to stdout."""
-    import os
-    import sys
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            return fm.solve(time_limit=time_limit, gap=gap, threads=1)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 _CACHE: dict[tuple[str, str], "Firm"] = {}
 
 
 @dataclass
 class Firm:
-    """A firm's Problem, its FirmModel and the numbers the master needs about it."""
+    """A firm's Problem, its pricing kernel and the numbers the master needs about it."""
 
     firm_id: str
     problem: Problem
-    model: FirmModel
+    kernel: Kernel
     info: dict
 
 
@@ -237,78 +358,79 @@ def nothing_column(fm: FirmModel, firm: str) -> Column:
                   energy_mwh=np.full(T, e0), label="nothing")
 
 
-def init_firm(run: str, spec: dict) -> dict:
-    """Build (or reuse) the firm's model on this process; return its info and its first columns:
-    do nothing, the standalone optimum (no park at all) and its optimum with the park subsidy at zero price."""
-    from .config import Resolved
+def build_firm(spec: dict) -> tuple[Problem, FirmModel, dict]:
+    """The firm's Problem, its FirmModel and the numbers the master needs (no solve)."""
     from .planner import payback_filter
     from .site import build_problem
     from .value import pv_value_curve
 
+    problem, _ = build_problem(spec["resolved"])
+    allowed = payback_filter(problem)
+    fm = FirmModel(problem, allowed, spec["collective_measures"], spec["pool_max_cny"], spec["subsidy_share"])
+    info = {"firm_id": spec["firm_id"], "annual_kwh": problem.baseline_electricity_kwh,
+            "em0_t": [float(fm.em0[t]) for t in range(1, fm.T + 1)],
+            "measure_capex_max_cny": {mid: sum(o.capex_at(o.size) for o in problem.options if o.measure_id == mid)
+                                      for mid in {k[0] for k in fm.by_mt}},
+            "price_avg_cny_per_kwh": problem.average_price_cny_per_kwh}
+    prof = spec.get("park_pv_profile")
+    if prof is not None:
+        y = float(np.sum(prof))
+        qmax = max(problem.baseline_electricity_kwh / max(y, 1e-9), 1.0)
+        load0 = problem.baseline_electricity_kwh * problem.load_shape
+        curve = pv_value_curve(prof, load0, problem.price_cny_per_kwh, problem.export_price_cny_per_kwh,
+                               max_kwp=qmax, rel_tol=0.005)
+        from .milp import _pieces
+        from .park import _clean_pieces
+        info["pv_pieces"] = _clean_pieces(_pieces(np.asarray(curve.breakpoints), np.asarray(curve.value_cny)))
+        info["pv_qmax_kwp"] = qmax
+        info["export_cny_per_kwh_pv"] = float(np.dot(problem.export_price_cny_per_kwh, prof) / max(y, 1e-9))
+    if spec.get("want_load"):
+        info["load_kw"] = (problem.baseline_electricity_kwh * problem.load_shape).astype(np.float32)
+    if spec.get("want_price"):
+        info["price"] = np.asarray(problem.price_cny_per_kwh, dtype=float)
+        info["export"] = np.asarray(problem.export_price_cny_per_kwh, dtype=float)
+    return problem, fm, info
+
+
+def init_firm(run: str, spec: dict) -> dict:
+    """Build (or reuse) the firm's pricing kernel on this process; return its info and its first columns: do
+    nothing and the standalone optimum (no park at all). The first round of pricing gives the plan with the park
+    subsidy (with no subsidy column yet, the pool row is slack and its price zero)."""
     t0 = time.perf_counter()
     key = (run, spec["firm_id"])
     firm = _CACHE.get(key)
     if firm is None:
-        resolved: Resolved = spec["resolved"]
-        problem, ctx = build_problem(resolved)
-        allowed = payback_filter(problem)
-        fm = FirmModel(problem, allowed, spec["collective_measures"], spec["pool_max_cny"],
-                       spec["subsidy_share"])
-        info = {"firm_id": spec["firm_id"], "annual_kwh": problem.baseline_electricity_kwh,
-                "em0_t": [float(fm.em0[t]) for t in range(1, fm.T + 1)],
-                "measure_capex_max_cny": {mid: sum(o.capex_at(o.size) for o in problem.options if o.measure_id == mid)
-                                          for mid in {k[0] for k in fm.by_mt}},
-                "price_avg_cny_per_kwh": problem.average_price_cny_per_kwh}
-        prof = spec.get("park_pv_profile")
-        if prof is not None:
-            y = float(np.sum(prof))
-            qmax = max(problem.baseline_electricity_kwh / max(y, 1e-9), 1.0)
-            load0 = problem.baseline_electricity_kwh * problem.load_shape
-            curve = pv_value_curve(prof, load0, problem.price_cny_per_kwh, problem.export_price_cny_per_kwh,
-                                   max_kwp=qmax, rel_tol=0.005)
-            from .milp import _pieces
-            from .park import _clean_pieces
-            info["pv_pieces"] = _clean_pieces(_pieces(np.asarray(curve.breakpoints), np.asarray(curve.value_cny)))
-            info["pv_qmax_kwp"] = qmax
-            info["export_cny_per_kwh_pv"] = float(np.dot(problem.export_price_cny_per_kwh, prof) / max(y, 1e-9))
-        if spec.get("want_load"):
-            info["load_kw"] = (problem.baseline_electricity_kwh * problem.load_shape).astype(np.float32)
-        if spec.get("want_price"):
-            info["price"] = np.asarray(problem.price_cny_per_kwh, dtype=float)
-            info["export"] = np.asarray(problem.export_price_cny_per_kwh, dtype=float)
-        firm = Firm(spec["firm_id"], problem, fm, info)
-        _CACHE[key] = firm
-    fm = firm.model
-    cols = [nothing_column(fm, firm.firm_id)]
-    fm.set_prices(False, None)
-    res = _solve_quietly(fm, spec.get("time_limit", 60.0), spec.get("gap", 1e-6))
-    if res.plan or res.status == "optimal":
-        alone = fm.column(firm.firm_id, "standalone")
-        alone.start_year, alone.subsidy_cny, alone.disc_cny, alone.cnt = 0, np.zeros(fm.T), {}, {}
+        problem, fm, info = build_firm(spec)
+        kernel = Kernel(fm)
+        info["_nothing"] = nothing_column(fm, spec["firm_id"])
+        firm = _CACHE[key] = Firm(spec["firm_id"], problem, kernel, info)
+        del fm
+    k = firm.kernel
+    cols = [firm.info["_nothing"]]
+    k.set_prices(False, None)
+    res = k.solve(spec.get("time_limit", 60.0), spec.get("gap", 1e-6))
+    if res["x"] is not None:
+        alone = k.column(res["x"], firm.firm_id, "standalone")
+        alone.start_year, alone.subsidy_cny, alone.disc_cny, alone.cnt = 0, np.zeros(k.T), {}, {}
         cols.append(alone)
         firm.info["standalone_npv_cny"] = alone.npv_cny
-        firm.info["standalone_status"] = res.status
     else:
         firm.info["standalone_npv_cny"] = 0.0
-        firm.info["standalone_status"] = res.status
-    fm.set_prices(True, None)
-    res = _solve_quietly(fm, spec.get("time_limit", 60.0), spec.get("gap", 1e-6))
-    if res.plan:
-        cols.append(fm.column(firm.firm_id, "subsidised"))
-    return {"info": firm.info, "columns": cols, "seconds": time.perf_counter() - t0}
+    firm.info["standalone_status"] = res["status"]
+    info = {k2: v for k2, v in firm.info.items() if not k2.startswith("_")}
+    return {"info": info, "columns": cols, "seconds": time.perf_counter() - t0}
 
 
 def price_firm(run: str, firm_id: str, prices: dict, time_limit: float, gap: float) -> dict:
-    """Re-solve the firm's model at the master's prices: the best column, its pricing value and the solver's
+    """Re-solve the firm's kernel at the master's prices: the best column, its pricing value and the solver's
     bound on that value (an upper bound on the firm's best reduced cost plus its convexity dual)."""
-    firm = _CACHE[(run, firm_id)]
-    fm = firm.model
-    fm.set_prices(True, prices)
-    res = _solve_quietly(fm, time_limit, gap)
-    if res.objective is None:
-        return {"column": None, "value": None, "bound": res.bound, "status": res.status}
-    return {"column": fm.column(firm_id, "priced"), "value": res.objective,
-            "bound": res.bound if res.bound is not None else res.objective, "status": res.status}
+    k = _CACHE[(run, firm_id)].kernel
+    k.set_prices(True, prices)
+    res = k.solve(time_limit, gap)
+    if res["x"] is None:
+        return {"column": None, "value": None, "bound": res["bound"], "status": res["status"]}
+    return {"column": k.column(res["x"], firm_id, "priced"), "value": res["objective"], "bound": res["bound"],
+            "status": res["status"]}
 
 
 def report_firm(run: str, firm_id: str, plan: list[Action]) -> dict:

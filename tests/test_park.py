@@ -215,12 +215,13 @@ def monolithic_optimum(model: dict) -> float:
     import pyomo.environ as pyo
     from pyomo.contrib.appsi.solvers import Highs
     import pathways.park as P
-    from pathways.park_firm import _CACHE, init_firm
+    from pathways.park_firm import build_firm
     resolved = resolve(model)
     d = P.park_data(resolved)
     specs = P._firm_specs(resolved, d, 60, 1e-6)
-    infos = [init_firm("mono", s)["info"] for s in specs]
-    fms = [_CACHE["mono", s["firm_id"]].model for s in specs]
+    built = [build_firm(s) for s in specs]
+    infos = [b[2] for b in built]
+    fms = [b[1] for b in built]
     T, pv = d.T, d.pv
     top = pyo.ConcreteModel()
     for i, fm in enumerate(fms):
@@ -279,3 +280,69 @@ def test_bound_never_below_the_monolithic_optimum():
     assert res.bound_cny >= best - tol
     assert res.objective_cny <= best + tol
     assert (best - res.objective_cny) / abs(res.objective_cny) <= res.gap + 1e-9
+
+
+# ----------------------------------------------------------------------------------------- bound and kernel
+def _small_park_master(seed: int = 5):
+    import pathways.park as P
+    from pathways.park_firm import init_firm
+    model = generate_park(4, seed, "Suzhou", "machinery:0.5,electronics:0.5")
+    resolved = resolve(model)
+    d = P.park_data(resolved)
+    specs = P._firm_specs(resolved, d, 60, 1e-7)
+    inits = [init_firm(f"lag{seed}", s) for s in specs]
+    return P, d, specs, [r["info"] for r in inits], [r["columns"] for r in inits]
+
+
+def test_lagrangian_bound_equals_lasdon_at_the_lp_duals_and_holds_at_other_duals():
+    """L(y) written out row by row equals z_LP + sum_f (P_f - sigma_f) at the LP duals, and at smoothed or
+    perturbed duals y >= 0 it is never below the best plan the master MILP finds over the same firms' columns."""
+    from pathways.park_firm import price_firm
+    P, d, specs, infos, columns = _small_park_master()
+    master = P.Master(d, infos, columns)
+    lp = master.lp.solve(mip=False, time_limit=30)
+    y = lp["y"]
+    pr = [master.prices(y, f) for f in range(len(specs))]
+    out = [price_firm("lag5", s["firm_id"], pr[f][0], 30, 1e-9) for f, s in enumerate(specs)]
+    lasdon = lp["objective"] + sum(o["bound"] - pr[f][1] for f, o in enumerate(out))
+    assert master.lagrangian(y, [o["bound"] for o in out]) == pytest.approx(lasdon, rel=1e-9, abs=1e-3)
+    for f, o in enumerate(out):
+        columns[f].append(o["column"])
+    best = P.Master(d, infos, columns).lp.solve(mip=True, time_limit=30, gap=1e-9)["objective"]
+    conv = np.array([isinstance(nm, tuple) and nm[0] == "conv" for nm in master.lp.rname])
+    rng = np.random.default_rng(0)
+    for scale in (0.5, 2.0, None):
+        y2 = y * scale if scale else np.where(conv, y, np.maximum(y, 0) + rng.uniform(0, 1e-3, len(y)))
+        y2 = np.where(conv, y2, np.maximum(y2, 0.0))
+        pr2 = [master.prices(y2, f) for f in range(len(specs))]
+        b2 = [price_firm("lag5", s["firm_id"], pr2[f][0], 30, 1e-9)["bound"] for f, s in enumerate(specs)]
+        assert master.lagrangian(y2, b2) >= best - 1e-6 * abs(best)
+
+
+def test_pricing_kernel_matches_the_pyomo_model():
+    """The HiGHS kernel (column costs set from linear forms) solves the same problem as the FirmModel's Pyomo
+    objective with the same prices: same optimum, same plan."""
+    import pyomo.environ as pyo
+    import pathways.park as P
+    from pathways.park_firm import Kernel, build_firm
+    model = generate_park(3, 7, "Suzhou", "machinery:0.4,electronics:0.3,metal_products:0.3")
+    resolved = resolve(model)
+    d = P.park_data(resolved)
+    rng = np.random.default_rng(3)
+    for spec in P._firm_specs(resolved, d, 60, 1e-9):
+        _, fm, _ = build_firm(spec)
+        k = Kernel(fm)
+        T = fm.T
+        prices = {"pi_pool": list(rng.uniform(0, 0.5, T)), "pi_start": list(rng.uniform(0, 2e5, T)),
+                  "pi_em": list(rng.uniform(0, 300, T)), "pi_energy": list(rng.uniform(0, 50, T)),
+                  "pi_disc": {key: 0.05 for key in fm.by_mt}, "pi_cnt": {key: 1e4 for key in fm.by_mt},
+                  "pi_nopv": 2e4, "pi_ratio": 1e5}
+        fm.set_prices(True, prices)
+        ref = fm.solve(time_limit=60, gap=1e-9, threads=1)
+        k.set_prices(True, prices)
+        got = k.solve(60, 1e-9)
+        assert got["objective"] == pytest.approx(ref.objective, rel=1e-7)
+        col = k.column(got["x"], spec["firm_id"], "t")
+        assert [(a.option_id, a.year, a.mode) for a in col.plan] == [(a.option_id, a.year, a.mode) for a in ref.plan]
+        assert col.npv_cny == pytest.approx(fm.npv_value(), rel=1e-6, abs=1.0)
+        assert col.em_t[-1] == pytest.approx(pyo.value(fm.em[T]), rel=1e-6, abs=1e-6)
