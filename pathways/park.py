@@ -146,6 +146,11 @@ class _LP:
         # in this process (e.g. by the battery value LPs)
         if mip:
             h.setOptionValue("mip_rel_gap", gap)
+        # costs reach 1e7 CNY: HiGHS's dual simplex can fail on such an LP ("excessive dual values"); scaling the
+        # objective by a power of two inside HiGHS fixes it and returns primal and dual values in CNY
+        cmax = max((abs(c) for c in self.cost), default=1.0)
+        if cmax > 1e3:
+            h.setOptionValue("user_objective_scale", -int(math.ceil(math.log2(cmax / 1e3))))
         lp = highspy.HighsLp()
         n, m = len(self.cost), len(self.rname)
         lp.num_col_, lp.num_row_ = n, m
@@ -173,6 +178,9 @@ class _LP:
             # HiGHS's scheduler is process-wide and was started elsewhere (another thread or thread count):
             # restart it and solve again
             highspy.Highs.resetGlobalScheduler(True)
+            h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kNotset and not mip:
+            h.setOptionValue("solver", "ipm")          # numerical trouble in simplex: the interior point method
             h.run()
         status = h.modelStatusToString(h.getModelStatus())
         sol = h.getSolution()
@@ -587,7 +595,8 @@ def _firm_specs(resolved, d: ParkData, time_limit: float, gap: float) -> list[di
 
 def plan_park(model, scenario=(), set_values=(), *, time_limit: float = 120.0, gap: float = 5e-3,
               workers: int | None = 0, scheduler: str | None = None, max_rounds: int = 60,
-              firm_gap: float | None = None, pricing_time_limit: float = 3.0, smoothing: float = 0.5) -> ParkResult:
+              firm_gap: float | None = None, pricing_time_limit: float = 3.0, smoothing: float = 0.5,
+              full_pricing_below: int = 200) -> ParkResult:
     """Plan a park (module docstring). ``model`` is a park YAML path, a dict or a Resolved park. ``workers``:
     0 runs the firms in this process, N > 0 on a local Dask cluster of N single-threaded workers; ``scheduler``
     the address of an existing Dask cluster."""
@@ -609,13 +618,13 @@ def plan_park(model, scenario=(), set_values=(), *, time_limit: float = 120.0, g
     runner = _Runner(workers, scheduler)
     try:
         return _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_gap,
-                      init_firm, price_firm, report_firm, pricing_time_limit, smoothing)
+                      init_firm, price_firm, report_firm, pricing_time_limit, smoothing, full_pricing_below)
     finally:
         runner.close(run)
 
 
 def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_gap, init_firm, price_firm,
-           report_firm, pricing_time_limit=3.0, smoothing=0.5) -> ParkResult:
+           report_firm, pricing_time_limit=3.0, smoothing=0.5, full_pricing_below=200) -> ParkResult:
     specs = _firm_specs(resolved, d, time_limit, firm_gap)
     n = len(specs)
     inits = runner.map(init_firm, [(run, s) for s in specs], list(range(n)))
@@ -647,44 +656,61 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
     # columns do not improve the master LP (mispricing) is followed by one at the LP duals, where no column with
     # a positive reduced cost proves the master LP optimal.
     center, center_bound, alpha = None, math.inf, smoothing
+    # Partial pricing for large parks: after a first complete round, rounds price a slice of the firms in turn
+    # (the master LP and its duals move after each slice, so a pass over all firms buys several master updates);
+    # a complete round (every firm at one set of duals, the only kind that gives a bound) follows each full pass
+    # or a slice that finds few improving columns.
+    partial = n > full_pricing_below
+    batch = max(full_pricing_below // 2, math.ceil(n / 5)) if partial else n
+    order = list(np.random.default_rng(0).permutation(n)) if partial else list(range(n))
+    cursor, since_complete, last_improving = 0, 0, n
     while rounds < max_rounds:
         rounds += 1
         master = Master(d, infos, columns)
         res = master.lp.solve(mip=False, time_limit=max(deadline - time.perf_counter(), 1.0))
         if not res["ok"]:
+            stop = f"master LP: {res['status']}"
             break
         lp_value = res["objective"]
         y_lp = res["y"]
         conv = np.array([name[0] == "conv" if isinstance(name, tuple) else False for name in master.lp.rname])
         y_lp = np.where(conv, y_lp, np.maximum(y_lp, 0.0))
+        full = rounds == 1 or not partial or since_complete >= n or last_improving < 0.05 * batch
+        firms = list(range(n)) if full else [int(order[(cursor + i) % n]) for i in range(batch)]
+        if full:
+            since_complete = 0
+        else:
+            cursor, since_complete = (cursor + batch) % n, since_complete + batch
         a_now = alpha if center is not None else 0.0
         y = y_lp if a_now == 0 else a_now * master.duals_from(center, y_lp) + (1 - a_now) * y_lp
-        pr = [master.prices(y, f) for f in range(n)]
-        out = runner.map(price_firm, [(run, specs[f]["firm_id"], pr[f][0],
-                                       max(min(deadline - time.perf_counter(), pricing_time_limit), 0.5), firm_gap)
-                                      for f in range(n)], list(range(n)))
+        pr = {f: master.prices(y, f) for f in firms}
+        out = dict(zip(firms, runner.map(
+            price_firm, [(run, specs[f]["firm_id"], pr[f][0], max(min(deadline - time.perf_counter(),
+                                                                      pricing_time_limit), 0.5), firm_gap)
+                         for f in firms], firms)))
         added = improving = 0
-        complete = all(o["bound"] is not None for o in out)
-        for f, o in enumerate(out):
+        tol = 1e-7 * max(1.0, abs(lp_value) / n) + 1e-3
+        for f, o in out.items():
             c = o["column"]
             if c is None or c.key() in keys[f]:
                 continue
-            tol = 1e-7 * max(1.0, abs(lp_value) / n) + 1e-3
             rc_lp = master.reduced_cost(f, c, y_lp)
             if rc_lp > tol or o["value"] - pr[f][1] > tol:
                 keys[f].add(c.key())
                 columns[f].append(c)
                 added += 1
-                improving += rc_lp > tol
-        bound = master.lagrangian(y, [o["bound"] for o in out]) if complete else None
-        if bound is not None:
+                improving += int(rc_lp > tol)
+        last_improving = improving
+        bound = None
+        if full and all(o["bound"] is not None for o in out.values()):
+            bound = master.lagrangian(y, [out[f]["bound"] for f in range(n)])
             best_bound = min(best_bound, bound)
             if bound < center_bound:
                 center, center_bound = master.duals_by_name(y), bound
-        history.append({"round": rounds, "master_lp_cny": lp_value, "lagrangian_bound_cny": bound,
-                        "smoothing": a_now, "columns_added": added, "columns_improving_lp": improving,
-                        "seconds": time.perf_counter() - t_start})
-        if a_now == 0 and improving == 0:
+        history.append({"round": rounds, "firms_priced": len(firms), "master_lp_cny": lp_value,
+                        "lagrangian_bound_cny": bound, "smoothing": a_now, "columns_added": added,
+                        "columns_improving_lp": improving, "seconds": time.perf_counter() - t_start})
+        if full and a_now == 0 and improving == 0:
             stop = "no column with a positive reduced cost left"
             break
         alpha = smoothing if improving else 0.0

@@ -108,11 +108,13 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_small_parks_against_brute_force(name):
+@pytest.mark.parametrize("name,options", [(name, {}) for name in sorted(CASES)] + [
+    ("pool_binds", {"full_pricing_below": 1, "smoothing": 0.0}),        # partial pricing, one firm per slice
+    ("co2_target", {"full_pricing_below": 2, "smoothing": 0.8})])       # partial pricing, strong smoothing
+def test_small_parks_against_brute_force(name, options):
     model = CASES[name]
     best = brute_force(model)
-    res = plan_park(model, gap=1e-6, time_limit=60)
+    res = plan_park(model, gap=1e-6, time_limit=60, **options)
     assert res.objective_cny is not None
     tol = 1e-6 * abs(best) + 1.0
     # the plan is feasible and no better than the optimum; the bound is never below it
