@@ -47,6 +47,8 @@ def run(n: int, workers: int, time_limit: float, gap: float) -> dict:
             "status": res.status, "gap": res.gap, "rounds": res.iterations,
             "objective_cny": res.objective_cny, "bound_cny": res.bound_cny,
             "value_of_clustering_cny": res.value_of_clustering.get("value_cny"),
+            "init_s": round(res.park.get("init_seconds", float("nan")), 1),
+            "stopped_because": res.park.get("stopped_because"), "history": res.history,
             "driver_peak_mb": round(driver_mb), "worker_peak_mb_max": round(max(worker_mb.values())),
             "total_peak_mb": round(driver_mb + sum(worker_mb.values()))}
 
@@ -62,7 +64,7 @@ def main(argv=None) -> int:
     for n in args.sizes:
         row = run(n, args.workers, args.time_limit, args.gap)
         rows.append(row)
-        print(json.dumps(row), flush=True)
+        print(json.dumps(row, default=float), flush=True)
     print("\n| firms | workers | time s | gap % | rounds | status | peak MB (driver / max worker / total) |")
     print("|---:|---:|---:|---:|---:|---|---|")
     for r in rows:

@@ -37,10 +37,15 @@ Objective (park welfare, CNY NPV): sum lambda (NPV_c + sum_t df[t-1] g[c,t]) + s
 - programme cost. Transfers inside the park (the discount firms get on park PV power) cancel in the total and are
 reported separately.
 
-Bound. Each round prices every firm at the master LP duals; with the convexity dual sigma_f the firm's best reduced
-cost is rc_f = max_x (pricing objective) - sigma_f, bounded above by the HiGHS dual bound of that MILP. The Lasdon
-bound  z_LP + sum_f max(0, rc_f^bound)  is an upper bound on the park optimum (it bounds the full master LP, a
-relaxation of the park MILP). The best bound over rounds is kept; gap = (bound - primal) / |primal|.
+Bound. For any duals y >= 0 of the non-convexity rows, L(y) = sum_r y_r b_r + sum_f P_f(y) + sum_j ub_j
+max(0, c_j - A_j' y) is an upper bound on the park optimum (``Master.lagrangian``; P_f(y) = max over firm f's
+plans of its pricing objective, bounded above by the HiGHS dual bound of its pricing MILP, valid at a time limit;
+j runs over the park's own variables). At the master LP duals it is the Lasdon bound z_LP + sum_f (P_f - sigma_f).
+Firms are priced at Wentges-smoothed duals (``smoothing``), large parks in slices between complete rounds
+(``full_pricing_below``); the best bound over complete rounds is kept; gap = (bound - primal) / |primal|.
+
+Roll-out queue (``later_batches``): pilots are open to all firms; later batches follow a queue by energy use and
+digital maturity (``rollout_queue``), enforced as bounds on each firm's start variables.
 
 Approximations (stated in every result): park PV value is valued in year T's load and scaled by panel
 performance per year (perf x V(q) <= V(perf x q) for a concave V with V(0) = 0: conservative); allocated park PV
@@ -217,6 +222,30 @@ class ParkData:
     storage: dict | None = None
     grid_t_per_kwh: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    later_batches: str = "by_energy_and_maturity"
+    queue: list[int] | None = None          # firm -> place in the roll-out queue (0 = first)
+    earliest: list[int] | None = None       # firm -> first plan year >= 2 it may start in (T + 1: pilot only)
+
+
+def rollout_queue(energy_mwh, maturity, capacity, T: int) -> tuple[list[int], list[int]]:
+    """The roll-out queue for later batches: firms ordered by the mean of their percentile ranks of energy use
+    (final energy, MWh/yr) and digital maturity (1-5), both larger first; ties by energy use, then maturity, then
+    position. A firm at place q may start a later batch from the first year t >= 2 whose cumulative programme
+    capacity (pilot year included) exceeds q; with unlimited capacity every firm may start from year 2. Pilots
+    (year 1) stay open to every firm: the planner picks them by potential."""
+    import pandas as pd
+    e, m = pd.Series(np.asarray(energy_mwh, dtype=float)), pd.Series(np.asarray(maturity, dtype=float))
+    score = 0.5 * e.rank(pct=True) + 0.5 * m.rank(pct=True)
+    order = sorted(range(len(e)), key=lambda f: (-score[f], -e[f], -m[f], f))
+    queue = [0] * len(e)
+    for q, f in enumerate(order):
+        queue[f] = q
+    cum = np.cumsum(np.asarray(capacity, dtype=float))
+    earliest = []
+    for f in range(len(e)):
+        years = [t for t in range(2, T + 1) if queue[f] < cum[t - 1]]
+        earliest.append(years[0] if years else T + 1)
+    return queue, earliest
 
 
 def _npv_factor_asset(df: np.ndarray, H: int, build: int, life: int, om_frac: float) -> float:
@@ -254,7 +283,8 @@ def park_data(resolved, infos: list[dict] | None = None) -> ParkData:
                                for x in (tgt.co2_t_per_year if tgt and tgt.co2_t_per_year else [None] * T)], float),
         intensity_target=np.asarray([math.inf if x is None else x for x in (
             tgt.co2_intensity_t_per_mwh if tgt and tgt.co2_intensity_t_per_mwh else [None] * T)], float),
-        share=float(pa["subsidy_share_of_upfront"]), progcost=float(pa["programme_cost_cny_per_firm"]))
+        share=float(pa["subsidy_share_of_upfront"]), progcost=float(pa["programme_cost_cny_per_firm"]),
+        later_batches=park.later_batches)
     not_yet = [o for o in park.park_options if o not in MODELLED]
     if not_yet:
         d.notes.append("park options not modelled by the park planner yet (left out): " + ", ".join(not_yet))
@@ -537,6 +567,8 @@ class Master:
             info = self.infos[f]
             p["pi_nopv"] = yv(("alloc", f)) * info["pv_qmax_kwp"]
             p["pi_ratio"] = sum(float(y[r]) * a for r, (a, _) in zip(R["pvv", f], info["pv_pieces"]))
+        if d.earliest is not None:
+            p["earliest_later_start"] = d.earliest[f]
         return p, yv(("conv", f))
 
 
@@ -631,6 +663,9 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
     infos = [r["info"] for r in inits]
     columns = [r["columns"] for r in inits]
     keys = [{c.key() for c in cols} for cols in columns]
+    if d.later_batches == "by_energy_and_maturity":
+        maturity = [int(getattr(f, "digital_maturity", 0) or 0) for f in resolved.model.firms]
+        d.queue, d.earliest = rollout_queue([i["baseline_energy_mwh"] for i in infos], maturity, d.capacity, d.T)
     columns = [[c for i, c in enumerate(cols) if c.key() not in {x.key() for x in cols[:i]}] for cols in columns]
     if d.storage is not None:
         from .value import battery_value_curve
@@ -751,6 +786,7 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
     out = _assemble(resolved, d, master, x, chosen, infos, reports, primal, bound, gap_val, mip, rounds,
                     solve_seconds, t_start, history, status)
     out.park["stopped_because"] = stop
+    out.park["init_seconds"] = t_solve - t_start
     if status != "optimal":
         out.message = "; ".join(filter(None, [out.message, f"gap {100 * (gap_val or 0):.2f} % above the target "
                                               f"{100 * gap:.2f} % ({stop}); the plan is feasible, the bound proven"]))
@@ -790,31 +826,43 @@ def _assemble(resolved, d, master, x, chosen, infos, reports, primal, bound, gap
                       "park_pv_firm_saving_cny_year1": pv_value_year1 * (d.pv["discount_frac"] if d.pv else 0.0),
                       "emissions_t_by_year": c.em_t.tolist(), "baseline_emissions_t_by_year": info["em0_t"],
                       "upfront_cny_by_year": rep["upfront_cny_by_year"], "actions": rep["actions"]})
+        queued = d.queue is not None
+        common = {"potential_npv_cny": pot[f], "potential_rank": rank_pot[f], "energy_use_mwh": kwh[f] / 1e3,
+                  "energy_use_rank": rank_kwh[f], "digital_maturity": maturity[f],
+                  "queue_place": d.queue[f] + 1 if queued else None,
+                  "eligible_for_later_batch_from_year": (d.earliest[f] if d.earliest[f] <= T else None)
+                  if queued else 2}
+        place = (f"place {d.queue[f] + 1} of {n} in the queue by energy use and digital maturity"
+                 + (f", eligible for a later batch from year {d.earliest[f]}" if d.earliest[f] <= T
+                    else ", beyond the programme's capacity for later batches")) if queued else ""
         if c.start_year:
             t = c.start_year
             kind = "pilot" if t == 1 else f"batch {t}"
             why = (f"{kind}: potential {pot[f]:,.0f} CNY NPV alone (rank {rank_pot[f]} of {n}), energy use "
-                   f"{kwh[f] / 1e3:,.0f} MWh/yr (rank {rank_kwh[f]}), digital maturity {maturity[f]}; ")
+                   f"{kwh[f] / 1e3:,.0f} MWh/yr (rank {rank_kwh[f]}), digital maturity {maturity[f]}"
+                   + (f"; {place}" if place else "") + "; ")
             uses = []
             if c.subsidy_cny.sum() > 0:
                 uses.append(f"park subsidy {c.subsidy_cny.sum():,.0f} CNY")
             if firm_disc > 0:
                 uses.append(f"collective procurement {firm_disc:,.0f} CNY")
-            why += "joins for " + (" and ".join(uses) if uses else "eligibility") + \
-                (f"; starts in year {t} because earlier years' programme capacity went to firms whose early start "
-                 "is worth more, or its subsidised measures are due then" if t > 1 else
-                 "; chosen for year 1 because its early start is worth the most per programme place")
-            rollout.append({"firm_id": d.firm_ids[f], "year": t, "batch": kind, "reason": why,
-                            "potential_npv_cny": pot[f], "potential_rank": rank_pot[f],
-                            "energy_use_mwh": kwh[f] / 1e3, "energy_use_rank": rank_kwh[f],
-                            "digital_maturity": maturity[f]})
+            why += "joins for " + (" and ".join(uses) if uses else "eligibility")
+            if t == 1:
+                why += "; a pilot because its early start is worth the most per programme place (pilots are " \
+                       "chosen by potential from all firms)"
+            elif queued and t == d.earliest[f]:
+                why += f"; starts in year {t}, the first year its place in the queue allows"
+            elif queued:
+                why += f"; starts in year {t}, later than its place allows: its subsidised measures are due then"
+            else:
+                why += (f"; starts in year {t} because earlier years' programme capacity went to firms whose early "
+                        "start is worth more, or its subsidised measures are due then")
+            rollout.append({"firm_id": d.firm_ids[f], "year": t, "batch": kind, "reason": why, **common})
         else:
+            why = ("its best plan needs no park subsidy or collective tender (it acts alone)" if c.plan
+                   else "no measure pays for it under the park's prices")
             rollout.append({"firm_id": d.firm_ids[f], "year": None, "batch": "not in the programme",
-                            "reason": "its best plan needs no park subsidy or collective tender (it acts alone)"
-                            if c.plan else "no measure pays for it under the park's prices",
-                            "potential_npv_cny": pot[f], "potential_rank": rank_pot[f],
-                            "energy_use_mwh": kwh[f] / 1e3, "energy_use_rank": rank_kwh[f],
-                            "digital_maturity": maturity[f]})
+                            "reason": why + (f"; {place}" if place else ""), **common})
     rollout.sort(key=lambda r: (r["year"] or 99, r["firm_id"]))
     shared, park_npv = [], 0.0
     S = val("S")

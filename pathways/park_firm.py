@@ -56,11 +56,12 @@ class Column:
 class FirmModel(PlanModel):
     """PlanModel with the park's firm-side variables and a price-weighted objective (module docstring)."""
 
-    # The sub-MIP heuristics RINS, RENS and root reduced-cost fixing take most of HiGHS's time on these small
-    # models (62 binaries) and rarely find the optimum first: without them pricing is 40 % faster (mean 0.28 ->
-    # 0.17 s over 40 priced solves of 20 generated firms, same objectives; benchmarks/bench_park.py)
+    # HiGHS options for these small pricing models (~60 binaries), measured on generated firms: presolve with its
+    # restarts took 90 % of the time once the park's duals are non-trivial (2.7 s -> 0.18 s on the slowest
+    # pricing problems of a 30-firm park, same optima within the gap); the sub-MIP heuristics RINS, RENS and
+    # root reduced-cost fixing rarely find the optimum first (mean 0.28 -> 0.17 s over 40 priced solves)
     HIGHS_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
-                     "mip_heuristic_run_root_reduced_cost": False}
+                     "mip_heuristic_run_root_reduced_cost": False, "presolve": "off"}
 
     def __init__(self, problem: Problem, allowed, measures: list[str], pool_max_cny: float, share: float):
         self.collective_measures = measures
@@ -232,6 +233,7 @@ class Kernel:
         self.has_pv = form(fm.has_pv)
         self.ratio_T = form(fm.ratio[fm.T])
         self.g_cols = np.array([self.g[t - 1][1][0] for t in T], dtype=np.int32)
+        self.z_cols = np.array([self.z[t - 1][1][0] for t in T], dtype=np.int32)
         self.x_cols = np.array([vmap[id(m.x[c])] for c in fm.cols], dtype=np.int32)
         self.s_cols = {c: vmap[id(m.s[c])] for c in fm.cont_cols}
         self.cols = list(fm.cols)
@@ -267,6 +269,10 @@ class Kernel:
         ub = highspy.kHighsInf if subsidy else 0.0
         self.highs.changeColsBounds(len(self.g_cols), self.g_cols, np.zeros(len(self.g_cols)),
                                     np.full(len(self.g_cols), ub))
+        # roll-out queue: no start in years 2 .. earliest - 1 (``pathways.park.rollout_queue``)
+        e = int(p.get("earliest_later_start", 2))
+        z_ub = np.array([1.0 if t == 1 or t >= e else 0.0 for t in range(1, self.T + 1)])
+        self.highs.changeColsBounds(self.T, self.z_cols, np.zeros(self.T), z_ub)
 
     def solve(self, time_limit: float, gap: float) -> dict:
         """Solve; the pricing value, HiGHS's bound on it (valid at a time limit) and the solution vector."""
@@ -403,6 +409,7 @@ def init_firm(run: str, spec: dict) -> dict:
         problem, fm, info = build_firm(spec)
         kernel = Kernel(fm)
         info["_nothing"] = nothing_column(fm, spec["firm_id"])
+        info["baseline_energy_mwh"] = float(info["_nothing"].energy_mwh[0])
         firm = _CACHE[key] = Firm(spec["firm_id"], problem, kernel, info)
         del fm
     k = firm.kernel

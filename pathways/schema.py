@@ -405,6 +405,10 @@ class Park(_Strict):
     targets: ParkTargets | None = None
     programme_capacity_firms_per_year: int | list[int] | None = Field(
         None, description="firms the programme can start per plan year")
+    later_batches: Literal["by_energy_and_maturity", "optimised"] = Field(
+        "by_energy_and_maturity", description="who may join the programme after the pilot year: by_energy_and_maturity"
+        " queues firms by energy use and digital maturity (a firm becomes eligible in the year the programme "
+        "capacity reaches its place in the queue); optimised lets the planner pick any firm")
     tariff: Tariff | None = Field(None, description="default tariff of firms that give none")
     plan: Plan = Field(default_factory=Plan)
     assumptions: dict[str, Any] = Field(default_factory=dict)

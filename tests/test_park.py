@@ -63,7 +63,17 @@ def brute_force(model: dict) -> float:
     tgt = np.asarray([np.inf if x is None else x for x in (pk.targets.co2_t_per_year if pk.targets else [None] * T)])
     per_firm = []
     from pathways.config import Resolved
-    for f in pk.firms:
+    # roll-out queue (independent of pathways.park.rollout_queue): the test firms share one digital maturity,
+    # so the queue is by energy use, largest first; place q may start a later batch in year t >= 2 once the
+    # cumulative capacity of years 1..t exceeds q
+    earliest = [2] * len(pk.firms)
+    if pk.later_batches == "by_energy_and_maturity":
+        kwh = [f.electricity.annual_kwh for f in pk.firms]
+        assert len({f.digital_maturity for f in pk.firms}) == 1 and len(set(kwh)) == len(kwh)
+        for q, i in enumerate(sorted(range(len(kwh)), key=lambda i: -kwh[i])):
+            ok = [t for t in range(2, T + 1) if q < sum(cap[:t])]
+            earliest[i] = ok[0] if ok else T + 1
+    for fi, f in enumerate(pk.firms):
         prob, _ = build_problem(Resolved("site", f, f.assumptions))
         budget = np.asarray(prob.budget_cny, float) if prob.budget_cny is not None else np.full(T, np.inf)
         plans = []
@@ -72,6 +82,8 @@ def brute_force(model: dict) -> float:
             ev = evaluate(prob, plan)
             up = np.array([sum(a.upfront_cny for a in ev.actions if a.action.year == t) for t in range(1, T + 1)])
             for start in range(T + 1):
+                if 2 <= start < earliest[fi]:
+                    continue
                 joined = np.array([1.0 if start and t >= start else 0.0 for t in range(1, T + 1)])
                 lo = np.maximum(up - budget, 0.0)           # subsidy the firm's budget needs
                 hi = share * up * joined                    # most the park may pay
@@ -105,14 +117,22 @@ CASES = {
                                 budget_cny_per_year=[20000, 5000]),
     "co2_target": park([firm("a", 3e6, 200000), firm("b", 2e6, 10000), firm("c", 2.5e6, 20000)],
                        subsidy_pool_cny_per_year=30000, targets={"co2_t_per_year": [None, 4200]}),
+    # one place a year for three years: the smallest user is third in the queue and may not start in year 2
+    # (brute force: 1,665,368 CNY with the queue, 1,674,925 optimised)
+    "queue_binds": park([firm("a", 2e6, 30000), firm("b", 3e6, 300000), firm("c", 1.5e6, 80000)],
+                        subsidy_pool_cny_per_year=60000, programme_capacity_firms_per_year=1,
+                        plan={"years": 3, "horizon_years": 10}),
 }
 
 
 @pytest.mark.parametrize("name,options", [(name, {}) for name in sorted(CASES)] + [
     ("pool_binds", {"full_pricing_below": 1, "smoothing": 0.0}),        # partial pricing, one firm per slice
-    ("co2_target", {"full_pricing_below": 2, "smoothing": 0.8})])       # partial pricing, strong smoothing
+    ("co2_target", {"full_pricing_below": 2, "smoothing": 0.8}),        # partial pricing, strong smoothing
+    ("pool_binds", {"later_batches": "optimised"}), ("queue_binds", {"later_batches": "optimised"})])
 def test_small_parks_against_brute_force(name, options):
-    model = CASES[name]
+    options = dict(options)
+    model = {**CASES[name], **({"later_batches": options.pop("later_batches")} if "later_batches" in options
+                               else {})}
     best = brute_force(model)
     res = plan_park(model, gap=1e-6, time_limit=60, **options)
     assert res.objective_cny is not None
@@ -123,6 +143,8 @@ def test_small_parks_against_brute_force(name, options):
     # the reported gap is honest: it covers the distance to the true optimum
     assert (best - res.objective_cny) / max(abs(res.objective_cny), 1.0) <= res.gap + 1e-9
     assert best > 1e4          # a case where something is worth doing
+    if name == "queue_binds" and model.get("later_batches") != "optimised":
+        assert best < brute_force({**model, "later_batches": "optimised"}) - 1.0     # the queue costs something
     # on these small parks the columns suffice for the optimum itself
     assert res.objective_cny == pytest.approx(best, rel=1e-6, abs=1.0)
 
@@ -348,3 +370,27 @@ def test_pricing_kernel_matches_the_pyomo_model():
         assert [(a.option_id, a.year, a.mode) for a in col.plan] == [(a.option_id, a.year, a.mode) for a in ref.plan]
         assert col.npv_cny == pytest.approx(fm.npv_value(), rel=1e-6, abs=1.0)
         assert col.em_t[-1] == pytest.approx(pyo.value(fm.em[T]), rel=1e-6, abs=1e-6)
+
+
+def test_rollout_queue_by_energy_use_and_maturity():
+    from pathways.park import rollout_queue
+    # energy ranks (pct): a 1.0, b 0.25, c 0.75, d 0.5; maturity ranks: a 0.375, b 1.0, c 0.375, d 0.75
+    # scores: a 0.6875, b 0.625, c 0.5625, d 0.625 -> a, then b and d tied (d has more energy), then c
+    queue, earliest = rollout_queue([900, 100, 500, 300], [2, 5, 2, 4], [1, 1, 1, 1], 4)
+    assert queue == [0, 2, 3, 1]
+    # cumulative capacity 1, 2, 3, 4: places 0 and 1 from year 2, place 2 from year 3, place 3 from year 4
+    assert earliest == [2, 3, 4, 2]
+    assert rollout_queue([900, 100], [2, 5], [np.inf] * 3, 3)[1] == [2, 2]
+    assert rollout_queue([900, 100, 50], [3, 3, 3], [1, 1], 2)[1] == [2, 2, 3]     # 3 = pilot only (T + 1)
+
+
+def test_later_batches_follow_the_queue_in_a_generated_park():
+    model = generate_park(12, 4, "Suzhou", "machinery:0.5,electronics:0.5")
+    model["programme_capacity_firms_per_year"] = 2
+    res = plan_park(model, time_limit=60, gap=0.02)
+    rows = {r["firm_id"]: r for r in res.rollout}
+    for r in rows.values():
+        if r["year"] and r["year"] >= 2:
+            assert r["eligible_for_later_batch_from_year"] is not None
+            assert r["year"] >= r["eligible_for_later_batch_from_year"], r
+    assert sorted(r["queue_place"] for r in rows.values()) == list(range(1, 13))
