@@ -755,6 +755,9 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
         if time.perf_counter() > t_start + 0.7 * time_limit:
             stop = "time: 70 % of the time limit used by column generation"
             break
+    if lp_value is not None and time.perf_counter() < deadline - 5.0:
+        enrich_columns(d, infos, columns, keys, specs, runner, run, price_firm, deadline, pricing_time_limit,
+                       firm_gap, history, t_start)
     master = Master(d, infos, columns)
     # the master MILP's dual bound is at most z_LP <= best_bound: its own relative gap need only close what the
     # column generation left of the target (at least a tenth of the target, to finish)
@@ -791,6 +794,45 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
         out.message = "; ".join(filter(None, [out.message, f"gap {100 * (gap_val or 0):.2f} % above the target "
                                               f"{100 * gap:.2f} % ({stop}); the plan is feasible, the bound proven"]))
     return out
+
+
+def enrich_columns(d, infos, columns, keys, specs, runner, run, price_firm, deadline, pricing_time_limit,
+                   firm_gap, history, t_start, max_firms: int = 60) -> int:
+    """Columns for the master MILP where the master LP is fractional: the LP splits a firm between plans when a
+    coupling row binds (capacity, pool, tenders), and the MILP then needs that firm's best plan for each way of
+    taking part. Each fractional firm (at most ``max_firms``, largest split first) is priced at the final LP duals
+    once per programme start year it may take, with the start fixed (0: outside the programme). Columns never
+    raise the bound; they only give the MILP better integer combinations."""
+    master = Master(d, infos, columns)
+    res = master.lp.solve(mip=False, time_limit=max(deadline - time.perf_counter(), 1.0))
+    if not res["ok"]:
+        return 0
+    frac: dict[int, float] = {}
+    for f, _, v in master.lam:
+        x = float(res["x"][v])
+        if 1e-6 < x < 1 - 1e-6:
+            frac[f] = max(frac.get(f, 0.0), min(x, 1 - x))
+    firms = sorted(frac, key=lambda f: -frac[f])[:max_firms]
+    y = res["y"]
+    calls, owners = [], []
+    for f in firms:
+        prices = master.prices(y, f)[0]
+        first = d.earliest[f] if d.earliest is not None else 2
+        for start in [0, 1] + list(range(max(first, 2), d.T + 1)):
+            calls.append((run, specs[f]["firm_id"], {**prices, "force_start": start},
+                          max(min(deadline - time.perf_counter(), pricing_time_limit), 0.5), firm_gap))
+            owners.append(f)
+    added = 0
+    for f, o in zip(owners, runner.map(price_firm, calls, owners)):
+        c = o["column"]
+        if c is not None and c.key() not in keys[f]:
+            keys[f].add(c.key())
+            columns[f].append(c)
+            added += 1
+    history.append({"round": "enrich", "firms_priced": len(firms), "master_lp_cny": res["objective"],
+                    "lagrangian_bound_cny": None, "columns_added": added,
+                    "seconds": time.perf_counter() - t_start})
+    return added
 
 
 def _assemble(resolved, d, master, x, chosen, infos, reports, primal, bound, gap_val, mip, rounds, solve_seconds,

@@ -272,7 +272,11 @@ class Kernel:
         # roll-out queue: no start in years 2 .. earliest - 1 (``pathways.park.rollout_queue``)
         e = int(p.get("earliest_later_start", 2))
         z_ub = np.array([1.0 if t == 1 or t >= e else 0.0 for t in range(1, self.T + 1)])
-        self.highs.changeColsBounds(self.T, self.z_cols, np.zeros(self.T), z_ub)
+        z_lb = np.zeros(self.T)
+        if p.get("force_start") is not None:        # 0: outside the programme; t: starts in year t
+            z_lb = np.array([1.0 if t == p["force_start"] else 0.0 for t in range(1, self.T + 1)])
+            z_ub = np.minimum(z_ub, z_lb)
+        self.highs.changeColsBounds(self.T, self.z_cols, z_lb, z_ub)
 
     def solve(self, time_limit: float, gap: float) -> dict:
         """Solve; the pricing value, HiGHS's bound on it (valid at a time limit) and the solution vector."""
