@@ -356,7 +356,7 @@ def _clean_pieces(pieces: list[tuple[float, float]]) -> list[tuple[float, float]
 class Master:
     """The restricted master over the generated columns (module docstring: one method per coupling family)."""
 
-    def __init__(self, d: ParkData, infos: list[dict], columns: list[list]):
+    def __init__(self, d: ParkData, infos: list[dict], columns: list[list], fix: dict | None = None):
         self.d, self.infos, self.columns = d, infos, columns
         self.lp = _LP()
         self.rows: dict[Any, int] = {}
@@ -376,6 +376,9 @@ class Master:
         for f, cols in enumerate(columns):
             for j, c in enumerate(cols):
                 self.add_column(f, j, c)
+        for key, value in (fix or {}).items():       # a branch: park variables fixed (e.g. the programme w)
+            if key in self.vars:
+                self.lp.lb[self.vars[key]] = self.lp.ub[self.vars[key]] = float(value)
 
     # rows -----------------------------------------------------------------------------------------------
     def convexity(self):
@@ -680,90 +683,39 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
         for i in infos:
             i.pop("load_kw", None)
     t_solve = time.perf_counter()
-    history = []
-    stop = "round limit"
-    best_bound = math.inf
-    lp_value = None
-    rounds = 0
     deadline = t_start + time_limit
-    # Wentges dual smoothing: firms are priced at y = alpha y_center + (1 - alpha) y_LP, y_center the duals with
-    # the best Lagrangian bound so far. It damps the zig-zag of the LP duals (fewer rounds); a round whose
-    # columns do not improve the master LP (mispricing) is followed by one at the LP duals, where no column with
-    # a positive reduced cost proves the master LP optimal.
-    center, center_bound, alpha = None, math.inf, smoothing
-    # Partial pricing for large parks: after a first complete round, rounds price a slice of the firms in turn
-    # (the master LP and its duals move after each slice, so a pass over all firms buys several master updates);
-    # a complete round (every firm at one set of duals, the only kind that gives a bound) follows each full pass
-    # or a slice that finds few improving columns.
-    partial = n > full_pricing_below
-    batch = max(full_pricing_below // 2, math.ceil(n / 5)) if partial else n
-    order = list(np.random.default_rng(0).permutation(n)) if partial else list(range(n))
-    cursor, since_complete, last_improving = 0, 0, n
-    while rounds < max_rounds:
-        rounds += 1
+    cg = _ColumnGeneration(d, infos, columns, keys, specs, runner, run, price_firm, firm_gap, pricing_time_limit,
+                           smoothing, full_pricing_below, max_rounds, gap, t_start)
+    best_bound, lp_value, stop, w_lp = cg.run(None, t_start + 0.7 * time_limit)
+
+    def final_mip():
+        if lp_value is not None and time.perf_counter() < deadline - 5.0:
+            enrich_columns(d, infos, columns, keys, specs, runner, run, price_firm, deadline, pricing_time_limit,
+                           firm_gap, cg.history, t_start)
         master = Master(d, infos, columns)
-        res = master.lp.solve(mip=False, time_limit=max(deadline - time.perf_counter(), 1.0))
-        if not res["ok"]:
-            stop = f"master LP: {res['status']}"
-            break
-        lp_value = res["objective"]
-        y_lp = res["y"]
-        conv = np.array([name[0] == "conv" if isinstance(name, tuple) else False for name in master.lp.rname])
-        y_lp = np.where(conv, y_lp, np.maximum(y_lp, 0.0))
-        full = rounds == 1 or not partial or since_complete >= n or last_improving < 0.05 * batch
-        firms = list(range(n)) if full else [int(order[(cursor + i) % n]) for i in range(batch)]
-        if full:
-            since_complete = 0
-        else:
-            cursor, since_complete = (cursor + batch) % n, since_complete + batch
-        a_now = alpha if center is not None else 0.0
-        y = y_lp if a_now == 0 else a_now * master.duals_from(center, y_lp) + (1 - a_now) * y_lp
-        pr = {f: master.prices(y, f) for f in firms}
-        out = dict(zip(firms, runner.map(
-            price_firm, [(run, specs[f]["firm_id"], pr[f][0], max(min(deadline - time.perf_counter(),
-                                                                      pricing_time_limit), 0.5), firm_gap)
-                         for f in firms], firms)))
-        added = improving = 0
-        tol = 1e-7 * max(1.0, abs(lp_value) / n) + 1e-3
-        for f, o in out.items():
-            c = o["column"]
-            if c is None or c.key() in keys[f]:
-                continue
-            rc_lp = master.reduced_cost(f, c, y_lp)
-            if rc_lp > tol or o["value"] - pr[f][1] > tol:
-                keys[f].add(c.key())
-                columns[f].append(c)
-                added += 1
-                improving += int(rc_lp > tol)
-        last_improving = improving
-        bound = None
-        if full and all(o["bound"] is not None for o in out.values()):
-            bound = master.lagrangian(y, [out[f]["bound"] for f in range(n)])
-            best_bound = min(best_bound, bound)
-            if bound < center_bound:
-                center, center_bound = master.duals_by_name(y), bound
-        history.append({"round": rounds, "firms_priced": len(firms), "master_lp_cny": lp_value,
-                        "lagrangian_bound_cny": bound, "smoothing": a_now, "columns_added": added,
-                        "columns_improving_lp": improving, "seconds": time.perf_counter() - t_start})
-        if full and a_now == 0 and improving == 0:
-            stop = "no column with a positive reduced cost left"
-            break
-        alpha = smoothing if improving else 0.0
-        if best_bound - lp_value <= 0.25 * gap * max(abs(lp_value), 1.0):
-            stop = "master LP within a quarter of the gap target of the bound"
-            break
-        if time.perf_counter() > t_start + 0.7 * time_limit:
-            stop = "time: 70 % of the time limit used by column generation"
-            break
-    if lp_value is not None and time.perf_counter() < deadline - 5.0:
-        enrich_columns(d, infos, columns, keys, specs, runner, run, price_firm, deadline, pricing_time_limit,
-                       firm_gap, history, t_start)
-    master = Master(d, infos, columns)
-    # the master MILP's dual bound is at most z_LP <= best_bound: its own relative gap need only close what the
-    # column generation left of the target (at least a tenth of the target, to finish)
-    room = gap - (best_bound - lp_value) / max(abs(lp_value), 1.0) if lp_value is not None else gap
-    mip = master.lp.solve(mip=True, time_limit=max(deadline - time.perf_counter(), 5.0),
-                          gap=min(max(room, gap / 10), gap))
+        # the master MILP's dual bound is at most z_LP <= best_bound: its own relative gap need only close what
+        # the column generation left of the target (at least a tenth of the target, to finish)
+        room = gap - (best_bound - lp_value) / max(abs(lp_value), 1.0) if lp_value is not None else gap
+        return master, master.lp.solve(mip=True, time_limit=max(deadline - time.perf_counter(), 5.0),
+                                       gap=min(max(room, gap / 10), gap))
+
+    master, mip = final_mip()
+    # Branch on the park's programme binary w (collective procurement) when the master LP takes it fractionally
+    # and the plan misses the gap: the programme's fixed cost is then paid only in part, which inflates the bound
+    # of small parks. The optimum lies in one of the branches w = 0 and w = 1, so max(bound_0, bound_1) is a
+    # bound too; each branch runs its own column generation and its columns stay for the final MILP.
+    if mip["ok"] and w_lp is not None and 1e-6 < w_lp < 1 - 1e-6 and \
+            best_bound - mip["objective"] > gap * abs(mip["objective"]) and \
+            time.perf_counter() < t_start + 0.5 * time_limit:
+        share = (0.7 * time_limit - (time.perf_counter() - t_start)) / 2
+        branch = []
+        for value in (1.0, 0.0):
+            b, _, why, _ = cg.run({"w": value}, time.perf_counter() + share, label=f"w={value:g}")
+            branch.append(b)
+            stop = f"{stop}; branch w={value:g}: {why}"
+        best_bound = min(best_bound, max(branch))
+        master, mip = final_mip()
+    rounds, history = cg.rounds, cg.history
     solve_seconds = time.perf_counter() - t_solve
     if not mip["ok"]:
         status = "infeasible" if "nfeasible" in mip["status"] else "time_limit"
@@ -794,6 +746,98 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
         out.message = "; ".join(filter(None, [out.message, f"gap {100 * (gap_val or 0):.2f} % above the target "
                                               f"{100 * gap:.2f} % ({stop}); the plan is feasible, the bound proven"]))
     return out
+
+
+class _ColumnGeneration:
+    """Rounds of pricing and master LP (``_solve``), run at the root and in branches that fix park variables.
+    Wentges dual smoothing: firms are priced at y = alpha y_center + (1 - alpha) y_LP, y_center the duals with the
+    best Lagrangian bound so far; it damps the zig-zag of the LP duals. A round whose columns do not improve the
+    master LP (mispricing) is followed by one at the LP duals, where no improving column proves the master LP
+    optimal. Partial pricing for large parks: after a first complete round, rounds price a slice of the firms in
+    turn (the master LP and its duals move after each slice); a complete round (every firm at one set of duals,
+    the only kind that gives a bound) follows each full pass or a slice that finds few improving columns."""
+
+    def __init__(self, d, infos, columns, keys, specs, runner, run, price_firm, firm_gap, pricing_time_limit,
+                 smoothing, full_pricing_below, max_rounds, gap, t_start):
+        self.d, self.infos, self.columns, self.keys, self.specs = d, infos, columns, keys, specs
+        self.runner, self.run_id, self.price_firm = runner, run, price_firm
+        self.firm_gap, self.pricing_time_limit, self.smoothing = firm_gap, pricing_time_limit, smoothing
+        self.full_pricing_below, self.max_rounds, self.gap, self.t_start = full_pricing_below, max_rounds, gap, t_start
+        self.history: list[dict] = []
+        self.rounds = 0
+
+    def run(self, fix: dict | None, stop_at: float, label: str = "root"):
+        """Column generation under ``fix`` until the LP is within a quarter of the gap of the bound, no column
+        improves it, or ``stop_at``; returns (best bound, last LP value, why it stopped, LP value of w)."""
+        d, infos, columns, keys, n = self.d, self.infos, self.columns, self.keys, len(self.specs)
+        gap = self.gap
+        stop, best_bound, lp_value, w_lp = "round limit", math.inf, None, None
+        center, center_bound, alpha = None, math.inf, self.smoothing
+        partial = n > self.full_pricing_below
+        batch = max(self.full_pricing_below // 2, math.ceil(n / 5)) if partial else n
+        order = list(np.random.default_rng(0).permutation(n)) if partial else list(range(n))
+        cursor, since_complete, last_improving, k = 0, 0, n, 0
+        while self.rounds < self.max_rounds:
+            self.rounds += 1
+            k += 1
+            master = Master(d, infos, columns, fix)
+            res = master.lp.solve(mip=False, time_limit=max(stop_at - time.perf_counter(), 1.0))
+            if not res["ok"]:
+                stop = f"master LP: {res['status']}"
+                break
+            lp_value = res["objective"]
+            w_lp = float(res["x"][master.vars["w"]]) if "w" in master.vars else None
+            conv = np.array([isinstance(name, tuple) and name[0] == "conv" for name in master.lp.rname])
+            y_lp = np.where(conv, res["y"], np.maximum(res["y"], 0.0))
+            full = k == 1 or not partial or since_complete >= n or last_improving < 0.05 * batch
+            firms = list(range(n)) if full else [int(order[(cursor + i) % n]) for i in range(batch)]
+            if full:
+                since_complete = 0
+            else:
+                cursor, since_complete = (cursor + batch) % n, since_complete + batch
+            a_now = alpha if center is not None else 0.0
+            y = y_lp if a_now == 0 else a_now * master.duals_from(center, y_lp) + (1 - a_now) * y_lp
+            pr = {f: master.prices(y, f) for f in firms}
+            limit = max(min(stop_at - time.perf_counter(), self.pricing_time_limit), 0.5)
+            out = dict(zip(firms, self.runner.map(
+                self.price_firm, [(self.run_id, self.specs[f]["firm_id"], pr[f][0], limit, self.firm_gap)
+                                  for f in firms], firms)))
+            added = improving = 0
+            tol = 1e-7 * max(1.0, abs(lp_value) / n) + 1e-3
+            for f, o in out.items():
+                c = o["column"]
+                if c is None or c.key() in keys[f]:
+                    continue
+                rc_lp = master.reduced_cost(f, c, y_lp)
+                if rc_lp > tol or o["value"] - pr[f][1] > tol:
+                    keys[f].add(c.key())
+                    columns[f].append(c)
+                    added += 1
+                    improving += int(rc_lp > tol)
+            last_improving = improving
+            bound = None
+            if full and all(o["bound"] is not None for o in out.values()):
+                bound = master.lagrangian(y, [out[f]["bound"] for f in range(n)])
+                best_bound = min(best_bound, bound)
+                if bound < center_bound:
+                    center, center_bound = master.duals_by_name(y), bound
+            self.history.append({"round": self.rounds, "branch": label, "firms_priced": len(firms),
+                                 "master_lp_cny": lp_value, "lagrangian_bound_cny": bound, "smoothing": a_now,
+                                 "columns_added": added, "columns_improving_lp": improving,
+                                 "seconds": time.perf_counter() - self.t_start})
+            if full and a_now == 0 and improving == 0:
+                stop = "no column with a positive reduced cost left"
+                break
+            alpha = self.smoothing if improving else 0.0
+            if best_bound - lp_value <= 0.25 * gap * max(abs(lp_value), 1.0):
+                stop = "master LP within a quarter of the gap target of the bound"
+                break
+            if time.perf_counter() > stop_at:
+                stop = "time: 70 % of the time limit used by column generation"
+                break
+        if lp_value is None and stop.startswith("master LP") and "nfeasible" in stop:
+            best_bound = -math.inf            # an infeasible branch bounds nothing
+        return best_bound, lp_value, stop, w_lp
 
 
 def enrich_columns(d, infos, columns, keys, specs, runner, run, price_firm, deadline, pricing_time_limit,
