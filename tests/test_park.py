@@ -384,13 +384,16 @@ def test_rollout_queue_by_energy_use_and_maturity():
     assert rollout_queue([900, 100, 50], [3, 3, 3], [1, 1], 2)[1] == [2, 2, 3]     # 3 = pilot only (T + 1)
 
 
+@pytest.mark.slow
 def test_later_batches_follow_the_queue_in_a_generated_park():
-    model = generate_park(12, 4, "Suzhou", "machinery:0.5,electronics:0.5")
-    model["programme_capacity_firms_per_year"] = 2
-    res = plan_park(model, time_limit=60, gap=0.02)
+    model = generate_park(8, 4, "Suzhou", "machinery:0.5,electronics:0.5")
+    model["programme_capacity_firms_per_year"] = 1
+    model["park_options"] = []
+    res = plan_park(model, time_limit=20, gap=0.05)
+    assert any(r["year"] and r["year"] >= 2 for r in res.rollout)        # later batches exist
     rows = {r["firm_id"]: r for r in res.rollout}
     for r in rows.values():
         if r["year"] and r["year"] >= 2:
             assert r["eligible_for_later_batch_from_year"] is not None
             assert r["year"] >= r["eligible_for_later_batch_from_year"], r
-    assert sorted(r["queue_place"] for r in rows.values()) == list(range(1, 13))
+    assert sorted(r["queue_place"] for r in rows.values()) == list(range(1, 9))
