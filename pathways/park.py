@@ -43,6 +43,9 @@ plans of its pricing objective, bounded above by the HiGHS dual bound of its pri
 j runs over the park's own variables). At the master LP duals it is the Lasdon bound z_LP + sum_f (P_f - sigma_f).
 Firms are priced at Wentges-smoothed duals (``smoothing``), large parks in slices between complete rounds
 (``full_pricing_below``); the best bound over complete rounds is kept; gap = (bound - primal) / |primal|.
+Before the master MILP, firms split by the LP are priced once per start year (``enrich_columns``); when the LP
+takes the programme binary w fractionally and the plan misses the gap, column generation also runs with w = 1
+and w = 0 (the bound is then the larger of the two branch bounds).
 
 Roll-out queue (``later_batches``): pilots are open to all firms; later batches follow a queue by energy use and
 digital maturity (``rollout_queue``), enforced as bounds on each firm's start variables.

@@ -252,6 +252,11 @@ def test_park_page_plans_a_park_and_shows_rollout_assets_targets_and_clustering(
     at.radio(key="lang").set_value("zh").run()               # from the cache, in Chinese
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["园区净现值（企业 + 园区）"] == fmt.cny(expected.objective_cny, "zh")
+    # the roll-out rule: switching to the planner's choice makes the shown result stale until it is run again
+    rule = at.selectbox(key="park_later_batches_zh")
+    assert rule.options == ["按能耗与数字化成熟度排队", "由规划器选择"]
+    rule.set_value("optimised").run()
+    assert not at.exception and at.warning
 
 
 def test_park_page_checks_files_and_generates_a_park(app):

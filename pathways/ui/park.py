@@ -9,6 +9,7 @@ resolved configuration and the settings, so switching language or coming back do
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -114,11 +115,18 @@ def page() -> None:
     st.success(t("park_ok", n=len(park.firms), years=park.plan.years))
     with st.expander(t("park_firms") + f" ({len(park.firms)})", expanded=len(park.firms) <= 10):
         st.dataframe(firms_table(park), hide_index=True, width="stretch")
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     time_limit = c1.number_input(t("park_time_limit"), min_value=5.0, max_value=3600.0, value=60.0, step=10.0,
                                  key="park_time_limit")
     gap = c2.number_input(t("park_gap"), min_value=0.0, max_value=50.0, value=0.5, step=0.1, format="%.1f",
                           key="park_gap") / 100
+    rules = ["by_energy_and_maturity", "optimised"]
+    with c3:
+        rule = pick(st.selectbox, t("park_later_batches"), rules, "park_later_batches", park.later_batches,
+                    format_func=lambda r: t(f"park_rule_{r}"))
+    if rule != park.later_batches:
+        resolved = replace(resolved, model=park.model_copy(update={"later_batches": rule}),
+                           config_hash=f"{resolved.config_hash}:{rule}")
     key = (resolved.config_hash, float(time_limit), float(gap))
     if st.button(t("park_run"), type="primary", disabled=planner is None, key="park_run"):
         with st.spinner(t("park_running", n=len(park.firms), s=time_limit)):
