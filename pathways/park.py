@@ -637,7 +637,10 @@ def plan_park(model, scenario=(), set_values=(), *, time_limit: float = 120.0, g
               full_pricing_below: int = 200) -> ParkResult:
     """Plan a park (module docstring). ``model`` is a park YAML path, a dict or a Resolved park. ``workers``:
     0 runs the firms in this process, N > 0 on a local Dask cluster of N single-threaded workers; ``scheduler``
-    the address of an existing Dask cluster."""
+    the address of an existing Dask cluster. Method settings: ``firm_gap`` relative gap of each pricing MILP
+    (default a fifth of ``gap``, at most 0.1 %), ``pricing_time_limit`` s per pricing MILP, ``smoothing`` the
+    Wentges weight of the best duals (0: plain LP duals), ``full_pricing_below`` parks of more firms are priced
+    in slices between complete rounds, ``max_rounds`` of pricing in all."""
     from .config import Resolved, resolve
     from .park_firm import init_firm, price_firm, report_firm
     t_start = time.perf_counter()
