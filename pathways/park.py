@@ -239,16 +239,13 @@ def rollout_queue(energy_mwh, maturity, capacity, T: int) -> tuple[list[int], li
     import pandas as pd
     e, m = pd.Series(np.asarray(energy_mwh, dtype=float)), pd.Series(np.asarray(maturity, dtype=float))
     score = 0.5 * e.rank(pct=True) + 0.5 * m.rank(pct=True)
-    order = sorted(range(len(e)), key=lambda f: (-score[f], -e[f], -m[f], f))
-    queue = [0] * len(e)
-    for q, f in enumerate(order):
-        queue[f] = q
-    cum = np.cumsum(np.asarray(capacity, dtype=float))
-    earliest = []
-    for f in range(len(e)):
-        years = [t for t in range(2, T + 1) if queue[f] < cum[t - 1]]
-        earliest.append(years[0] if years else T + 1)
-    return queue, earliest
+    order = np.lexsort((np.arange(len(e)), -m.to_numpy(), -e.to_numpy(), -score.to_numpy()))
+    queue = np.empty(len(e), dtype=int)
+    queue[order] = np.arange(len(e))
+    # first year t (1-based) whose cumulative capacity exceeds the place; never before year 2; T + 1 if none
+    cum = np.cumsum(np.asarray(capacity, dtype=float)[:T])
+    earliest = np.maximum(np.searchsorted(cum, queue, side="right") + 1, 2)
+    return queue.tolist(), np.minimum(earliest, T + 1).tolist()
 
 
 def _npv_factor_asset(df: np.ndarray, H: int, build: int, life: int, om_frac: float) -> float:

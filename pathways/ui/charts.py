@@ -47,14 +47,18 @@ def emissions(em: pd.DataFrame, plan_years: int, baseline_rule: pd.Series | None
         parts.append(pd.DataFrame({"year": e["year"], "series": t("em_base_rule"), "t": baseline_rule.head(n)}))
     if "target_t" in e and e["target_t"].notna().any():
         parts.append(pd.DataFrame({"year": e["year"], "series": t("em_target"), "t": e["target_t"]}).dropna())
-    df = pd.concat(parts, ignore_index=True)
-    return alt.Chart(df, title=t("em_title")).mark_line(point=True).encode(
+    return _emission_lines(pd.concat(parts, ignore_index=True), t("em_title"), zero=True, tip=",.1f", height=300)
+
+
+def _emission_lines(df: pd.DataFrame, title: str, zero: bool, tip: str, height: int) -> alt.Chart:
+    """tCO2 by year, one line per ``series`` (columns year, series, t)."""
+    return alt.Chart(df, title=title).mark_line(point=True).encode(
         x=alt.X("year:O", title=t("em_year")),
-        y=alt.Y("t:Q", title=t("em_t"), axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
+        y=alt.Y("t:Q", title=t("em_t"), axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=zero)),
         color=alt.Color("series:N", title=None, scale=alt.Scale(scheme="tableau10")),
         strokeDash=alt.StrokeDash("series:N", title=None),
-        tooltip=["series:N", "year:O", alt.Tooltip("t:Q", format=",.1f")],
-    ).properties(height=300)
+        tooltip=["series:N", "year:O", alt.Tooltip("t:Q", format=tip)],
+    ).properties(height=height)
 
 
 def macc_table(actions: pd.DataFrame, horizon: int, names: pd.Series) -> tuple[pd.DataFrame, list[str]]:
@@ -148,10 +152,4 @@ def park_rollout(df: pd.DataFrame) -> alt.Chart:
 
 def park_targets(df: pd.DataFrame) -> alt.Chart:
     """Park emissions: baseline, plan and targets by year. ``df``: year, series, t."""
-    return alt.Chart(df, title=t("pk_targets_chart")).mark_line(point=True).encode(
-        x=alt.X("year:O", title=t("em_year")),
-        y=alt.Y("t:Q", title=t("em_t"), axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(scheme="tableau10")),
-        strokeDash=alt.StrokeDash("series:N", title=None),
-        tooltip=["series:N", "year:O", alt.Tooltip("t:Q", format=",.0f")],
-    ).properties(height=280)
+    return _emission_lines(df, t("pk_targets_chart"), zero=False, tip=",.0f", height=280)
