@@ -18,41 +18,64 @@ Conventions (also in README.md):
   audits) are renewed the same way. Whoever owns the asset then pays: the owner, except on a leased roof (the
   investor) and within an ESCO or EMC term (the ESCO). The asset in place at point H is credited a straight-line
   residual value, cost basis x (years of its life left after H) / lifetime, to whoever owns it then.
-  ``replacement_schedule`` gives the points.
-* Simple payback = upfront owner cost after subsidy / first full year's net owner saving (inf when that saving is
-  not positive; 0 when the owner pays nothing upfront and saves from year one).
+  ``replacement_schedule`` gives the points. A tenant plans over the years left on its lease
+  (``Economics.horizon_years`` = min(H, years left)) and leaves its assets to the landlord: no residual value.
 
-Financing modes (owner's view; parameters in data/catalog/financing.csv, names below):
+Financing modes (owner's view; terms in data/catalog/financing.csv by mode and asset class, names below):
 
 * ``own``: the owner pays capex less upfront subsidies, receives all savings, pays O&M, receives per-kWh and per-tCO2
   subsidies and carbon revenue.
 * ``shared_savings``: the ESCO pays capex and O&M for ``term_years`` and keeps ``esco_share_of_savings`` of the
-  energy savings; the owner keeps the rest. Afterwards the asset is the owner's (all savings, O&M). Subsidies go
-  to the investor during the term.
+  energy savings (deemed savings for efficiency measures, measured savings for storage); the owner keeps the rest.
+  Afterwards the asset is the owner's (all savings, O&M). Subsidies go to the investor during the term.
 * ``guaranteed_savings``: the owner pays capex (and gets the subsidies) and receives the savings, which the ESCO
   guarantees; the ESCO charges ``fee_frac_capex_per_year`` of capex each year of the term.
 * ``energy_cost_hosting``: the owner pays the ESCO a fixed fee of (1 - ``discount_frac``) times the baseline energy
-  cost of the hosted end use for ``term_years``; the ESCO pays capex and O&M and keeps the savings. Owner saving in
-  the term = ``discount_frac`` * baseline cost; afterwards the owner has the asset.
+  cost of the hosted end uses for ``term_years``; the ESCO pays capex and O&M and keeps every saving on those end
+  uses during the term, including the savings of the owner's other measures there. Owner saving on the hosted end
+  uses in the term = ``discount_frac`` x their baseline cost; afterwards the owner has the asset.
 * ``emc_pv``: a third party owns the PV; the owner buys the self-consumed power at (1 - ``discount_frac``) of the
   grid price for ``term_years``: owner saving = ``discount_frac`` * value of self-consumed kWh; exports and
   subsidies are the investor's. Afterwards the PV is transferred to the owner.
 * ``roof_lease``: the investor rents the roof: the owner receives ``rent_cny_per_m2_year`` * roof area for
   ``term_years`` and nothing else.
-* ``finance_lease``: the owner pays ``down_payment_frac`` of capex upfront and an annuity on the rest at
-  ``interest_rate`` over ``term_years``; otherwise as ``own`` (subsidies reduce the leased amount).
+* ``finance_lease`` and ``bank_loan``: the owner pays ``down_payment_frac`` of the net capex (capex less upfront
+  subsidy) and an upfront fee of ``fee_frac`` of the financed rest at the start of the action's year, then a
+  constant nominal annuity at the nominal ``interest_rate`` over ``term_years``. Instalments are nominal, so in the
+  real terms of the model the instalment paid at point k is worth annuity x (1 + inflation)^(t - 1 - k) (the loan
+  is taken in year t's money). An interest subsidy (``interest_subsidy_pp`` percentage points of the outstanding
+  balance for ``interest_subsidy_years``) is paid back to the owner. A mode needs at least ``min_ticket_cny``
+  financed. Otherwise as ``own``: the owner holds, depreciates and insures the asset.
+
+Tax (``Economics.tax_rate``; 0 = the pre-tax view): the owner's yearly corporate income tax changes by
+rate x (yearly owner flows + principal repaid - depreciation), booked at the end of each year; capex is
+depreciated straight line over the measure's tax life from the year after it is paid (first installation on its
+net capex, replacements on their full capex, only by whoever pays them: the owner); the upfront subsidy is treated
+as non-taxable income whose spending is not depreciated; interest and fees are deductible, principal is not; the
+purchase credit for qualifying energy-saving equipment (``tax_credit_frac`` of the owner's net capex) reduces the
+tax of the purchase year. The firm is assumed to have taxable profit from its business to use a negative change
+(a tax shield) in the same year. The residual value at H is not taxed.
+
+Paybacks: the *investment payback* of an action is its net capex (capex less upfront subsidy, whoever finances it)
+over its gross first-year saving (energy savings + yearly subsidies + carbon revenue - O&M - service fees, before
+tax and financing); the *cash payback* is the first time, counted from the start of the action's year, at which the
+owner's cumulative cash of the action (upfront, fees, instalments, ESCO payments, tax, savings) turns non-negative,
+interpolated within the year.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 MODES = ("own", "emc_pv", "roof_lease", "shared_savings", "guaranteed_savings", "energy_cost_hosting",
-         "finance_lease")
+         "finance_lease", "bank_loan")
+OWN_LIKE = ("own", "guaranteed_savings", "finance_lease", "bank_loan")   # the owner pays and holds the asset
+BORROWED = ("finance_lease", "bank_loan")                                  # annuity on the financed part
+THIRD_PARTY = ("emc_pv", "roof_lease", "shared_savings", "energy_cost_hosting")   # an investor pays the capex
 
-# Contract defaults when the catalog's financing table does not give a value: all are estimates from
-# data/params.md section 5 and 3 (ESTIMATE rows), kept here only as a fallback.
+# Contract defaults when the catalog's financing table does not give a value: estimates from data/params.md
+# sections 3 and 5 (ESTIMATE rows), kept here only as a fallback; the catalog's values win.
 DEFAULT_TERMS: dict[str, dict[str, float]] = {
     "own": {},
     "emc_pv": {"discount_frac": 0.15, "term_years": 25},
@@ -60,13 +83,16 @@ DEFAULT_TERMS: dict[str, dict[str, float]] = {
     "shared_savings": {"esco_share_of_savings": 0.8, "term_years": 5},
     "guaranteed_savings": {"fee_frac_capex_per_year": 0.02, "term_years": 5},
     "energy_cost_hosting": {"discount_frac": 0.08, "term_years": 8},
-    "finance_lease": {"down_payment_frac": 0.2, "interest_rate": 0.05, "term_years": 5},
+    "finance_lease": {"down_payment_frac": 0.2, "interest_rate": 0.06, "term_years": 5, "fee_frac": 0.02,
+                      "min_ticket_cny": 500_000.0, "interest_subsidy_pp": 0.0, "interest_subsidy_years": 0},
+    "bank_loan": {"down_payment_frac": 0.3, "interest_rate": 0.045, "term_years": 5, "fee_frac": 0.0,
+                  "min_ticket_cny": 100_000.0, "interest_subsidy_pp": 0.0, "interest_subsidy_years": 0},
 }
 
 
 @dataclass(frozen=True)
 class Economics:
-    """Site-wide economic assumptions (all real)."""
+    """Site-wide economic assumptions (all real, except the nominal loan rates in the financing terms)."""
 
     discount_rate: float = 0.06
     horizon_years: int = 20
@@ -75,86 +101,17 @@ class Economics:
     carbon_escalation: float = 0.0
     degradation_first_year: float = 0.01
     degradation_per_year: float = 0.004
+    inflation_rate: float = 0.0          # turns nominal instalments into real money
+    tax_rate: float = 0.0                # corporate income tax on the owner's flows; 0 = pre-tax view
+    residual_to_owner: bool = True       # False for a tenant: assets are left to the landlord
 
 
-@dataclass
-class ActionInputs:
-    """One row per action; every field is a numpy array of length n (scalars are broadcast).
-
-    Energy values are per year at base-year prices and full (first-year) performance.
-    """
-
-    start_year: np.ndarray
-    lifetime_years: np.ndarray
-    mode: np.ndarray                                  # strings from MODES
-    capex_cny: np.ndarray = 0.0
-    om_cny_per_year: np.ndarray = 0.0
-    electricity_saving_cny_per_year: np.ndarray = 0.0
-    fuel_saving_cny_per_year: np.ndarray = 0.0
-    other_saving_cny_per_year: np.ndarray = 0.0        # not escalated (e.g. maintenance savings)
-    carbon_revenue_cny_per_year: np.ndarray = 0.0      # at base-year carbon prices
-    generation_kwh_per_year: np.ndarray = 0.0          # PV first-year output (for per-kWh subsidies)
-    co2_t_per_year: np.ndarray = 0.0                   # for per-tCO2 subsidies
-    degrades: np.ndarray = False                       # PV output degradation applies
-    baseline_cost_cny_per_year: np.ndarray = 0.0       # hosted end use's baseline energy bill
-    roof_area_m2: np.ndarray = 0.0
-    subsidy_upfront_cny: np.ndarray = 0.0              # capex share / per-kW subsidies, already capped
-    subsidy_cny_per_kwh: np.ndarray = 0.0
-    subsidy_cny_per_t: np.ndarray = 0.0
-    subsidy_years: np.ndarray = 0
-    terms: dict[str, dict[str, float]] = field(default_factory=dict)  # financing terms by mode
-
-    def __post_init__(self) -> None:
-        mode = np.atleast_1d(np.asarray(self.mode, dtype=object))
-        n = mode.size
-        unknown = sorted(set(mode) - set(MODES))
-        if unknown:
-            raise ValueError(f"mode: {unknown[0]!r} -- allowed: {', '.join(MODES)}")
-        self.mode = mode
-        for name in ("start_year", "lifetime_years", "subsidy_years"):
-            setattr(self, name, np.broadcast_to(np.asarray(getattr(self, name), dtype=int), (n,)))
-        self.degrades = np.broadcast_to(np.asarray(self.degrades, dtype=bool), (n,))
-        for name in ("capex_cny", "om_cny_per_year", "electricity_saving_cny_per_year", "fuel_saving_cny_per_year",
-                     "other_saving_cny_per_year", "carbon_revenue_cny_per_year", "generation_kwh_per_year",
-                     "co2_t_per_year", "baseline_cost_cny_per_year", "roof_area_m2", "subsidy_upfront_cny",
-                     "subsidy_cny_per_kwh", "subsidy_cny_per_t"):
-            setattr(self, name, np.broadcast_to(np.asarray(getattr(self, name), dtype=float), (n,)))
-
-    def __len__(self) -> int:
-        return self.mode.size
-
-    def term(self, mode: str, name: str) -> float:
-        return float(self.terms.get(mode, {}).get(name, DEFAULT_TERMS[mode][name]))
+def discount_factors(rate: float, horizon_years: int) -> np.ndarray:
+    """(1 + r)^-k for k = 0..H."""
+    return (1.0 + rate) ** -np.arange(horizon_years + 1, dtype=float)
 
 
-@dataclass
-class CashFlows:
-    """Owner cash flows on the time grid 0..H (shape (n, H + 1)), by component, and their sum ``net``."""
-
-    components: dict[str, np.ndarray]
-    discount_rate: float
-    upfront_owner_cny: np.ndarray          # owner's payment at the start of the action's year (after subsidy)
-    first_year_net_saving_cny: np.ndarray  # owner's net yearly flow in the first full year of the action
-
-    @property
-    def net(self) -> np.ndarray:
-        return sum(self.components.values())
-
-    @property
-    def discount_factors(self) -> np.ndarray:
-        return discount_factors(self.discount_rate, self.net.shape[1] - 1)
-
-    def npv_cny(self) -> np.ndarray:
-        return self.net @ self.discount_factors
-
-    def component_npv_cny(self) -> dict[str, np.ndarray]:
-        df = self.discount_factors
-        return {k: v @ df for k, v in self.components.items()}
-
-    def simple_payback_years(self) -> np.ndarray:
-        return simple_payback_years(self.upfront_owner_cny, self.first_year_net_saving_cny)
-
-    def irr(self) -> np.ndarray:
+def irr(self) -> np.ndarray:
         return np.array([irr(row) for row in self.net])
 
 
@@ -231,106 +188,83 @@ def annuity_factor(rate: float, years: int) -> float:
     return rate / (1.0 - (1.0 + rate) ** -years)
 
 
-def cash_flows(a: ActionInputs, econ: Economics) -> CashFlows:
-    """Owner cash flows of every action in ``a`` (vectorised over actions and years)."""
-    H = econ.horizon_years
-    n = len(a)
-    k = np.arange(H + 1)[None, :]                        # time points
-    t = a.start_year[:, None]
-    L = a.lifetime_years[:, None]
-    if np.any(a.start_year < 1) or np.any(a.start_year > H):
-        raise ValueError(f"start_year must be within 1..{H}")
-    age = k - t + 1                                      # year since adoption at point k (1 = first year)
-    alive = age >= 1                                     # replaced like for like at the end of each life
-    life_age = np.where(alive, (age - 1) % L + 1, 0)     # year of the current installation's life
-    upfront_at = (k == t - 1)
+@dataclass(frozen=True)
+class Financing:
+    """Owner cash of one action per CNY of its net capex (capex less upfront subsidy), on the grid 0..H, and the
+    parts of it the tax needs. Positive = paid by the owner, except ``interest_subsidy`` (received)."""
 
-    esc_e = (1.0 + econ.electricity_escalation) ** np.maximum(k - 1, 0)
-    esc_f = (1.0 + econ.fuel_escalation) ** np.maximum(k - 1, 0)
-    esc_c = (1.0 + econ.carbon_escalation) ** np.maximum(k - 1, 0)
-    perf = np.where(a.degrades[:, None],
-                    (1.0 - econ.degradation_first_year) * (1.0 - econ.degradation_per_year)
-                    ** np.maximum(life_age - 1, 0), 1.0)
-    alive_f = alive.astype(float)
-    energy = (a.electricity_saving_cny_per_year[:, None] * esc_e
-              + a.fuel_saving_cny_per_year[:, None] * esc_f) * perf * alive_f
-    other = a.other_saving_cny_per_year[:, None] * alive_f
-    carbon = a.carbon_revenue_cny_per_year[:, None] * esc_c * perf * alive_f
-    om = -a.om_cny_per_year[:, None] * alive_f
-    in_subsidy = alive & (age <= a.subsidy_years[:, None])
-    subsidy_yearly = (a.subsidy_cny_per_kwh[:, None] * a.generation_kwh_per_year[:, None] * perf
-                      + a.subsidy_cny_per_t[:, None] * a.co2_t_per_year[:, None]) * in_subsidy
-    capex = a.capex_cny[:, None]
-    subsidy_up = np.minimum(a.subsidy_upfront_cny, a.capex_cny)[:, None]
+    upfront: np.ndarray           # own capex or down payment, at point t - 1
+    fees: np.ndarray              # upfront fee on the financed part, at point t - 1
+    instalments: np.ndarray       # real instalments at points t .. t + n - 1
+    interest: np.ndarray          # the interest part of each instalment (real), tax-deductible
+    interest_subsidy: np.ndarray  # interest subsidy received (real)
 
-    mode = a.mode[:, None]
-    zeros = np.zeros((n, H + 1))
-    comp = {name: zeros.copy() for name in ("upfront", "energy_savings", "other_savings", "om", "subsidy",
-                                            "carbon_revenue", "contract", "replacement", "residual")}
+    @property
+    def principal(self) -> np.ndarray:
+        return self.instalments - self.interest
 
-    def term_mask(m: str) -> np.ndarray:
-        return alive & (age <= int(a.term(m, "term_years")))
 
-    # Default (own): everything to the owner.
-    owner_pays_capex = np.isin(a.mode, ["own", "guaranteed_savings", "finance_lease"])[:, None]
-    comp["upfront"] = np.where(owner_pays_capex & upfront_at, -(capex - subsidy_up), 0.0)
-    comp["energy_savings"] = energy.copy()
-    comp["other_savings"] = other.copy()
-    comp["om"] = om.copy()
-    comp["carbon_revenue"] = carbon.copy()
-    comp["subsidy"] = np.where(owner_pays_capex, subsidy_yearly, 0.0)
+def financing(mode: str, terms: dict[str, float], econ: Economics, start_year: int) -> Financing:
+    """The owner's payments for an action started in plan year ``start_year`` with ``mode`` (module docstring),
+    per CNY of net capex. Third-party modes cost the owner nothing upfront (their payments depend on savings)."""
+    H, t = econ.horizon_years, start_year
+    z = np.zeros(H + 1)
+    upfront, fees, inst, interest, sub = z.copy(), z.copy(), z.copy(), z.copy(), z.copy()
+    if mode in ("own", "guaranteed_savings"):
+        upfront[t - 1] = 1.0
+    elif mode in BORROWED:
+        down = float(terms["down_payment_frac"])
+        rate, n = float(terms["interest_rate"]), int(terms["term_years"])
+        financed = 1.0 - down
+        upfront[t - 1] = down
+        fees[t - 1] = float(terms.get("fee_frac", 0.0)) * financed
+        payment = annuity_factor(rate, n) * financed          # nominal, in year-t money
+        balance = financed
+        pp, sub_years = float(terms.get("interest_subsidy_pp", 0.0)), int(terms.get("interest_subsidy_years", 0))
+        for j in range(1, n + 1):
+            k = t - 1 + j
+            if k > H:
+                break
+            deflate = (1.0 + econ.inflation_rate) ** (t - 1 - k)
+            inst[k] = payment * deflate
+            interest[k] = rate * balance * deflate
+            if j <= sub_years:
+                sub[k] = pp * balance * deflate
+            balance -= payment - rate * balance
+    return Financing(upfront, fees, inst, interest, sub)
 
-    for m in ("shared_savings", "energy_cost_hosting", "emc_pv", "roof_lease"):
-        rows = (mode == m)
-        if not rows.any():
-            continue
-        in_term = term_mask(m)
-        if m == "shared_savings":
-            share = a.term(m, "esco_share_of_savings")
-            owner_energy = np.where(in_term, (1.0 - share) * energy, energy)
-        elif m == "energy_cost_hosting":
-            disc = a.term(m, "discount_frac")
-            hosted = a.baseline_cost_cny_per_year[:, None] * esc_e * alive_f
-            owner_energy = np.where(in_term, disc * hosted, energy)
-        elif m == "emc_pv":
-            disc = a.term(m, "discount_frac")
-            owner_energy = np.where(in_term, disc * energy, energy)
-        else:  # roof_lease: the owner only receives rent during the term, nothing after (investor removes PV)
-            rent = a.term(m, "rent_cny_per_m2_year") * a.roof_area_m2[:, None]
-            owner_energy = np.where(in_term, rent, 0.0)
-        comp["energy_savings"] = np.where(rows, owner_energy, comp["energy_savings"])
-        comp["om"] = np.where(rows & in_term, 0.0, np.where(rows & (m == "roof_lease"), 0.0, comp["om"]))
-        comp["other_savings"] = np.where(rows & in_term, 0.0, np.where(rows & (m == "roof_lease"), 0.0,
-                                                                         comp["other_savings"]))
-        comp["carbon_revenue"] = np.where(rows & (in_term | (m == "roof_lease")), 0.0, comp["carbon_revenue"])
 
-    rows = (mode == "guaranteed_savings")
-    if rows.any():
-        fee = a.term("guaranteed_savings", "fee_frac_capex_per_year") * capex
-        comp["contract"] = np.where(rows & term_mask("guaranteed_savings"), -fee, comp["contract"])
+def straight_line(paid_at: int, tax_life_years: int, horizon_years: int) -> np.ndarray:
+    """Depreciation per CNY of an installation paid at point ``paid_at`` (start of year paid_at + 1): 1 / life at
+    the end of each of the next ``tax_life_years`` years, cut at H."""
+    out = np.zeros(horizon_years + 1)
+    life = max(int(tax_life_years), 1)
+    out[paid_at + 1:min(paid_at + life, horizon_years) + 1] = 1.0 / life
+    return out
 
-    rows = (mode == "finance_lease")
-    if rows.any():
-        down = a.term("finance_lease", "down_payment_frac")
-        years = int(a.term("finance_lease", "term_years"))
-        payment = annuity_factor(a.term("finance_lease", "interest_rate"), years) * (1.0 - down) * (capex - subsidy_up)
-        comp["upfront"] = np.where(rows & upfront_at, -down * (capex - subsidy_up), comp["upfront"])
-        comp["contract"] = np.where(rows & alive & (age <= years), -payment, comp["contract"])
 
-    # Replacements and the residual value at the horizon (see replacement_schedule).
-    owner_upfront = -comp["upfront"].sum(axis=1)
-    for j in range(n):
-        m = str(a.mode[j])
-        term = 0 if m in ("own", "guaranteed_savings", "finance_lease") else int(a.term(m, "term_years"))
-        points, left, owner_at_h, first_install = replacement_schedule(int(a.start_year[j]),
-                                                                       int(a.lifetime_years[j]), H, m, term)
-        comp["replacement"][j, points] -= a.capex_cny[j]
-        if owner_at_h:
-            basis = a.capex_cny[j] - (subsidy_up[j, 0] if first_install else 0.0)
-            comp["residual"][j, H] = basis * left
+def cash_payback_years(flows: np.ndarray, start_point: int) -> float:
+    """Years from ``start_point`` until the cumulative of ``flows`` (on the time grid, from that point on) turns
+    non-negative, interpolated linearly within the year; 0 when it never goes negative; inf when it never
+    recovers."""
+    cum = np.cumsum(np.asarray(flows, dtype=float)[start_point:])
+    tol = 1e-9 * max(1.0, float(np.abs(flows).max(initial=0.0)))
+    if cum[0] >= -tol:
+        return 0.0
+    for j in range(1, cum.size):
+        if cum[j] >= -tol:
+            step = cum[j] - cum[j - 1]
+            return float((j - 1) + (-cum[j - 1] / step if step > 0 else 1.0))
+    return float("inf")
 
-    first = np.take_along_axis(sum(v for key, v in comp.items() if key not in ("upfront", "residual",
-                                                                                 "replacement")),
-                               np.minimum(a.start_year, H)[:, None], axis=1)[:, 0]
-    return CashFlows(components=comp, discount_rate=econ.discount_rate, upfront_owner_cny=owner_upfront,
-                     first_year_net_saving_cny=first)
+
+def investment_payback_years(net_capex_cny: float, gross_saving_cny_per_year: float) -> float:
+    """Net capex over the gross yearly saving (inf when the saving is not positive, 0 without capex)."""
+    if net_capex_cny <= 0:
+        return 0.0 if gross_saving_cny_per_year > 0 else float("inf")
+    return net_capex_cny / gross_saving_cny_per_year if gross_saving_cny_per_year > 0 else float("inf")
+
+
+def within_limit(value: float, limit: float, rel_tol: float = 1e-9) -> bool:
+    """value <= limit up to a relative tolerance (a payback exactly at the limit passes despite float noise)."""
+    return value <= limit * (1.0 + rel_tol) + rel_tol

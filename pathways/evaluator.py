@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .economics import annuity_factor, discount_factors, replacement_schedule
-from .problem import OWN_LIKE, Action, Problem, chains, deemed_saving_cny
+from .economics import (OWN_LIKE, cash_payback_years, discount_factors, financing, investment_payback_years,
+                        replacement_schedule, straight_line)
+from .problem import Action, Problem, chains, deemed_saving_cny
 
-COMPONENTS = ("upfront", "energy_savings", "om", "services", "contract", "subsidy", "carbon_revenue", "replacement",
-              "residual")
+COMPONENTS = ("upfront", "fees", "energy_savings", "om", "services", "esco_payments", "instalments", "subsidy",
+              "carbon_revenue", "tax", "replacement", "residual")
+SPEND = ("upfront", "replacement")      # paid at the start of a year from the plan's money (with upfront fees)
 
 
 @dataclass
@@ -28,17 +30,15 @@ class ActionResult:
     action: Action
     capex_cny: float
     subsidy_cny: float                  # upfront subsidy plus the undiscounted sum of yearly subsidies
-    upfront_cny: float                  # owner's payment at the start of its year
+    upfront_cny: float                  # owner's payment at the start of its year (down payment and fees included)
     first_year_net_saving_cny: float    # owner's net flow attributed to it in its first year
     npv_cny: float                      # discounted attributed owner flows
     co2_reduction_t_per_year: float     # attributed in its first year
     electricity_saving_kwh_per_year: float
+    investment_payback_years: float     # net capex / gross first-year saving (independent of financing)
+    cash_payback_years: float           # until the owner's cumulative cash of the action turns non-negative
+    gross_saving_cny_per_year: float    # first-year saving before financing and tax (of the asset, whoever owns it)
     flows: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
-
-    @property
-    def simple_payback_years(self) -> float:
-        s = self.first_year_net_saving_cny
-        return max(self.upfront_cny, 0.0) / s if s > 0 else float("inf")
 
 
 @dataclass
@@ -58,6 +58,11 @@ class PlanEvaluation:
     emissions_t: np.ndarray
     baseline_emissions_t: np.ndarray
     actions: list[ActionResult]
+    spend_cny: np.ndarray = None                   # grid 0..H: upfront, upfront fees, replacements paid by the owner
+    cash_position_cny: np.ndarray = None           # plan years 1..T: the plan's money after that year's spend
+    financing_obligation_cny: np.ndarray = None    # years 1..H: instalments, fees and payments to ESCOs/investors
+    investment_payback_years: float = float("inf")
+    cash_payback_years: float = float("inf")
 
     @property
     def abatement_t(self) -> np.ndarray:
@@ -112,7 +117,10 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
 
     def in_term(j: int, k: int) -> bool:
         m = plan[j].mode
-        return m not in OWN_LIKE and m != "own" and k - plan[j].year + 1 <= p.term(m, "term_years")
+        return m not in OWN_LIKE and k - plan[j].year + 1 <= p.term(m, "term_years", opts[j].asset_class)
+
+    gross = np.zeros((n_act, H + 1))       # saving of the asset before financing and tax (investment payback)
+    upfront_fee = np.zeros(n_act)
 
     for k in k_all:
         ki = k - 1
@@ -121,7 +129,9 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
         added_kwh = 0.0
         elec_now = 0.0
         fuel_now = {c: 0.0 for c in p.fuel_price_cny}
+        saved_on: dict[str, np.ndarray] = {}     # end use -> saving value attributed to each action on it
         for end_use, items in chain.items():
+            before = saved_value.copy()
             is_elec = end_use in p.electricity_end_uses_kwh
             R = 1.0
             for i, frac in items:
@@ -152,6 +162,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
                         saved_value[j] -= add * avg_price * esc_e[ki]
                         act_co2[j, ki] -= add * p.grid_co2_t_per_kwh[ki]
                 R *= 1.0 - f
+            saved_on[end_use] = saved_value - before
             if is_elec:
                 elec_now += R * p.electricity_end_uses_kwh[end_use]
             else:
@@ -209,59 +220,79 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
             fuel_out[c][ki] = fuel_now[c]
 
         # Owner flows attributed to each active action.
-        abatement = em0 - em
+        credit_kwh = sum(pv_share[j] * self_kwh for j in serving if opts[j].carbon_credit_eligible)
         for j in active:
             o, a = opts[j], plan[j]
             af = act_flows[j]
             age = k - a.year + 1
             term = in_term(j, k)
+            terms = p.terms(a.mode, o.asset_class)
             energy = saved_value[j]
-            if a.mode in ("shared_savings", "energy_cost_hosting") and term:
-                de, dfuel = deemed_saving_cny(p, o)
-                deemed = de * esc_e[ki] + dfuel * esc_f[ki]
-                if a.mode == "shared_savings":
-                    af["contract"][k] -= p.term("shared_savings", "esco_share_of_savings") * deemed
+            if a.mode == "shared_savings" and term:
+                if o.kind == "battery":      # storage contracts settle on the measured saving
+                    af["esco_payments"][k] -= terms["esco_share_of_savings"] * energy
                 else:
-                    hosted_e, hosted_f = _hosted_baseline_cost(p, o)
-                    hosted = hosted_e * esc_e[ki] + hosted_f * esc_f[ki]
-                    af["contract"][k] += p.term("energy_cost_hosting", "discount_frac") * hosted - deemed
+                    de, dfuel = deemed_saving_cny(p, o)
+                    af["esco_payments"][k] -= terms["esco_share_of_savings"] * (de * esc_e[ki] + dfuel * esc_f[ki])
+            elif a.mode == "energy_cost_hosting" and term:
+                # the owner pays a fixed fee below the baseline bill of the hosted end uses; every saving on them
+                # (this measure's and the owner's other measures') goes to the ESCO during the term
+                hosted_e, hosted_f = hosted_baseline_cost(p, o)
+                hosted = hosted_e * esc_e[ki] + hosted_f * esc_f[ki]
+                taken = sum(float(saved_on[e].sum()) for e in hosted_end_uses(o) if e in saved_on)
+                af["esco_payments"][k] += terms["discount_frac"] * hosted - taken
             elif a.mode == "emc_pv" and term:
-                af["contract"][k] -= pv_share[j] * ((1 - p.term("emc_pv", "discount_frac")) * self_value
-                                                    + exp_value)
+                af["esco_payments"][k] -= pv_share[j] * ((1 - terms["discount_frac"]) * self_value + exp_value)
             elif a.mode == "roof_lease" and term:
-                af["contract"][k] += p.term("roof_lease", "rent_cny_per_m2_year") * a.size * o.area_m2_per_unit
+                af["esco_payments"][k] += terms["rent_cny_per_m2_year"] * a.size * o.area_m2_per_unit
             elif a.mode == "guaranteed_savings" and term:
-                af["contract"][k] -= p.term("guaranteed_savings", "fee_frac_capex_per_year") * o.capex_at(a.size)
-            elif a.mode == "finance_lease" and age <= p.term("finance_lease", "term_years"):
-                net = o.capex_at(a.size) - o.subsidy_upfront_at(a.size)
-                years = int(p.term("finance_lease", "term_years"))
-                af["contract"][k] -= (annuity_factor(p.term("finance_lease", "interest_rate"), years)
-                                      * (1 - p.term("finance_lease", "down_payment_frac")) * net)
+                af["fees"][k] -= terms["fee_frac_capex_per_year"] * o.capex_at(a.size)
             af["energy_savings"][k] += energy
             owner_runs_it = a.mode in OWN_LIKE or not term
             if owner_runs_it and a.mode != "roof_lease":
                 af["om"][k] -= o.om_at(a.size)
             af["services"][k] -= o.annual_cost_cny
-            if a.mode in OWN_LIKE and age <= o.subsidy_years:
-                gen_j = float(gen_by[j].sum()) if j in gen_by else 0.0
-                af["subsidy"][k] += o.subsidy_cny_per_kwh * gen_j
+            kwh_subsidy = (o.subsidy_cny_per_kwh * float(gen_by[j].sum())
+                           if j in gen_by and age <= o.subsidy_years else 0.0)
+            if a.mode in OWN_LIKE:
+                af["subsidy"][k] += kwh_subsidy
+            carbon = 0.0
             if o.carbon_credit_share > 0:
-                af["carbon_revenue"][k] += (o.carbon_credit_share * max(abatement, 0.0)
-                                            * p.credit_price(o) * esc_c[ki])
+                carbon = (o.carbon_credit_share * credit_kwh * p.grid_co2_t_per_kwh[ki] * p.credit_price(o)
+                          * esc_c[ki])
+                af["carbon_revenue"][k] += carbon
+            gross[j, k] = energy + kwh_subsidy + carbon - o.om_at(a.size) - o.annual_cost_cny
 
     for j, (o, a) in enumerate(zip(opts, plan)):
         af = act_flows[j]
-        net_capex = o.capex_at(a.size) - o.subsidy_upfront_at(a.size)
-        if a.mode in ("own", "guaranteed_savings"):
-            af["upfront"][a.year - 1] -= net_capex
-        elif a.mode == "finance_lease":
-            af["upfront"][a.year - 1] -= p.term("finance_lease", "down_payment_frac") * net_capex
-        term = 0 if a.mode in OWN_LIKE else int(p.term(a.mode, "term_years"))
+        capex = o.capex_at(a.size)
+        net_capex = capex - o.subsidy_upfront_at(a.size)
+        fin = financing(a.mode, p.terms(a.mode, o.asset_class), econ, a.year)
+        af["upfront"] -= fin.upfront * net_capex
+        af["instalments"] -= fin.instalments * net_capex
+        af["subsidy"] += fin.interest_subsidy * net_capex
+        upfront_fee[j] = float(fin.fees.sum()) * net_capex
+        term = 0 if a.mode in OWN_LIKE else int(p.term(a.mode, "term_years", o.asset_class))
         points, left, owner_at_h, first_install = replacement_schedule(a.year, o.lifetime_years, H, a.mode, term)
         for point in points:
-            af["replacement"][point] -= o.capex_at(a.size)
-        if owner_at_h:
-            af["residual"][H] += (net_capex if first_install else o.capex_at(a.size)) * left
+            af["replacement"][point] -= capex
+        if owner_at_h and econ.residual_to_owner:
+            af["residual"][H] += (net_capex if first_install else capex) * left
+        if econ.tax_rate:
+            # taxable change: yearly owner flows (the upfront fee in the year it is paid) + principal repaid
+            # - depreciation of what the owner paid for; the purchase credit in the purchase year
+            taxable = sum(af[c] for c in ("fees", "energy_savings", "om", "services", "esco_payments",
+                                           "instalments", "subsidy", "carbon_revenue"))
+            taxable[a.year] -= upfront_fee[j]
+            taxable += fin.principal * net_capex
+            if a.mode in OWN_LIKE:
+                taxable -= net_capex * straight_line(a.year - 1, o.tax_depreciation_years, H)
+            for point in points:
+                taxable -= capex * straight_line(point, o.tax_depreciation_years, H)
+            af["tax"] -= econ.tax_rate * taxable
+            if a.mode in OWN_LIKE:
+                af["tax"][a.year] += o.tax_credit_frac * net_capex
+        af["fees"] -= fin.fees * net_capex
         for c in COMPONENTS:
             flows[c] += af[c]
 
@@ -270,28 +301,102 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
     for j, (o, a) in enumerate(zip(opts, plan)):
         af = act_flows[j]
         first = sum(af[c][a.year] for c in COMPONENTS if c not in ("upfront", "residual", "replacement"))
+        net_capex = o.capex_at(a.size) - o.subsidy_upfront_at(a.size)
+        own_cash = sum(af[c] for c in COMPONENTS if c != "residual")
         results.append(ActionResult(
             action=a, capex_cny=o.capex_at(a.size),
             subsidy_cny=(o.subsidy_upfront_at(a.size) if a.mode in OWN_LIKE else 0.0) + float(af["subsidy"].sum()),
-            upfront_cny=-float(af["upfront"].sum()), first_year_net_saving_cny=float(first),
+            upfront_cny=-float(af["upfront"][a.year - 1]) + upfront_fee[j],
+            first_year_net_saving_cny=float(first),
             npv_cny=float(sum(af[c] for c in COMPONENTS) @ df),
             co2_reduction_t_per_year=float(act_co2[j, a.year - 1]),
-            electricity_saving_kwh_per_year=float(act_kwh[j, a.year - 1]), flows=af))
+            electricity_saving_kwh_per_year=float(act_kwh[j, a.year - 1]),
+            investment_payback_years=investment_payback_years(net_capex, gross[j, a.year]),
+            cash_payback_years=cash_payback_years(own_cash, a.year - 1),
+            gross_saving_cny_per_year=float(gross[j, a.year]), flows=af))
     # internal (shadow) carbon price: the site's abatement valued at the escalating price, a site-level flow
     flows["internal_carbon_price"] = np.concatenate(
         [[0.0], p.shadow_carbon_price_cny_per_t * esc_c * (out["em0"] - out["em"])])
     npv = float(sum(flows.values()) @ df)
+    fees_up = np.bincount([a.year - 1 for a in plan], weights=upfront_fee, minlength=H + 1)[:H + 1]
+    spend = -(flows["upfront"] + flows["replacement"]) + fees_up
+    yearly = sum(flows[c] for c in COMPONENTS if c not in ("residual", *SPEND)) + fees_up
+    obligation = -(flows["instalments"] + flows["fees"] + fees_up + np.minimum(flows["esco_payments"], 0.0))[1:]
+    obligation += fees_up[:H]                      # an upfront fee belongs to the year it starts
+    T = p.plan_years
+    net_capex_total = sum(o.capex_at(a.size) - o.subsidy_upfront_at(a.size) for o, a in zip(opts, plan))
+    gross_T = float(gross[:, T].sum()) if n_act else 0.0
     return PlanEvaluation(
         npv_cny=npv, flows=flows, electricity_kwh=out["elec"], grid_import_kwh=out["imp"],
         pv_generation_kwh=out["gen"], pv_self_consumed_kwh=out["self"], pv_exported_kwh=out["exp"],
         fuel_by_carrier=fuel_out, energy_cost_cny=out["cost"], baseline_energy_cost_cny=out["cost0"],
-        emissions_t=out["em"], baseline_emissions_t=out["em0"], actions=results)
+        emissions_t=out["em"], baseline_emissions_t=out["em0"], actions=results, spend_cny=spend,
+        cash_position_cny=cash_position(p, spend, yearly),
+        financing_obligation_cny=obligation,
+        investment_payback_years=investment_payback_years(net_capex_total, gross_T),
+        cash_payback_years=cash_payback_years(sum(flows[c] for c in COMPONENTS if c != "residual"), 0))
 
 
-def _hosted_baseline_cost(p: Problem, o) -> tuple[float, float]:
+def owner_cash_by_year(p: Problem, ev: PlanEvaluation) -> "pd.DataFrame":
+    """The owner's cash by year k = 1..H: what is paid at the start of the year (upfront, down payments,
+    replacements; upfront fees with the fees) and the flows of the year, the cumulative position (residual value
+    excluded: it is not cash) and, in plan years, the plan's money after the year's spend; the energy bill before
+    and after the plan (before ESCO contracts)."""
+    import pandas as pd
+    H, f = p.horizon, ev.flows
+    at_start = -(f["upfront"] + f["replacement"])[:H]
+    fees_up = ev.spend_cny + f["upfront"] + f["replacement"]      # upfront fees, at the start of their year
+    fees = (-f["fees"] - fees_up)[1:] + fees_up[:H]
+    savings = sum(f[c][1:] for c in ("energy_savings", "om", "services", "subsidy", "carbon_revenue"))
+    table = pd.DataFrame({
+        "year": np.arange(1, H + 1),
+        "budget_cny": np.concatenate([p.budget_cny[:p.plan_years] if p.budget_cny is not None
+                                      else np.full(p.plan_years, np.nan), np.zeros(H - p.plan_years)]),
+        "upfront_cny": at_start, "instalments_cny": -f["instalments"][1:], "fees_cny": fees,
+        "esco_payments_cny": f["esco_payments"][1:], "savings_cny": savings, "tax_cny": f["tax"][1:]})
+    table["net_cny"] = (table["savings_cny"] + table["esco_payments_cny"] + table["tax_cny"]
+                        - table["instalments_cny"] - table["fees_cny"] - table["upfront_cny"])
+    table["cumulative_cny"] = table["net_cny"].cumsum()
+    table["cash_position_cny"] = np.concatenate([ev.cash_position_cny, np.full(H - p.plan_years, np.nan)])
+    table["energy_bill_before_cny"] = ev.baseline_energy_cost_cny
+    table["energy_bill_after_cny"] = ev.energy_cost_cny
+    return table
+
+
+def cash_position(p: Problem, spend: np.ndarray, yearly: np.ndarray) -> np.ndarray:
+    """The plan's money after each plan year's spend (plan years 1..T), NaN without a budget.
+
+    At the start of year t the owner puts in that year's budget (with what is left of earlier budgets when
+    ``budget_carry_over``) and spends the year's upfront payments, fees and replacements, from the budget first;
+    the rest comes from the savings account, which receives the plan's net yearly flows of earlier years (after
+    instalments, fees and tax) when ``reinvest_savings``. The position is what the account holds (plus the budget
+    carried over); a negative position is money the plan does not have. The MILP's budget rows are the same
+    conditions (``pathways.milp.PlanModel.budget``)."""
+    T = p.plan_years
+    if p.budget_cny is None:
+        return np.full(T, np.nan)
+    account = carry = 0.0
+    out = np.zeros(T)
+    for t in range(1, T + 1):
+        if p.reinvest_savings and t >= 2:
+            account += float(yearly[t - 1])
+        available = float(p.budget_cny[t - 1]) + (carry if p.budget_carry_over else 0.0)
+        from_budget = min(float(spend[t - 1]), available)
+        account -= float(spend[t - 1]) - from_budget
+        carry = available - from_budget
+        out[t - 1] = account + (carry if p.budget_carry_over else 0.0)
+    return out
+
+
+def hosted_end_uses(o) -> set[str]:
+    """The end uses an energy-cost hosting contract on option o covers: those the option acts on."""
+    return {e for e, _ in o.effects} | ({o.heat_end_use} if o.heat_end_use else set())
+
+
+def hosted_baseline_cost(p: Problem, o) -> tuple[float, float]:
     """Baseline yearly cost (base-year prices) of electricity and of fuel of the end uses an option acts on."""
     elec = fuel = 0.0
-    for end_use in {e for e, _ in o.effects} | ({o.heat_end_use} if o.heat_end_use else set()):
+    for end_use in hosted_end_uses(o):
         if end_use in p.electricity_end_uses_kwh:
             elec += p.electricity_end_uses_kwh[end_use] * p.average_price_cny_per_kwh
         elif end_use in p.fuel_end_uses:

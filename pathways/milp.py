@@ -35,14 +35,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyomo.environ as pyo
 
-from .economics import annuity_factor, discount_factors, replacement_schedule
-from .problem import OWN_LIKE, Action, Problem, chains, deemed_saving_cny
+from .economics import (BORROWED, OWN_LIKE, Financing, discount_factors, financing, replacement_schedule,
+                        straight_line)
+from .evaluator import hosted_baseline_cost, hosted_end_uses
+from .problem import Action, Problem, chains, deemed_saving_cny
 
 GROUPS = ("all",)
 # The constraint families, one method of PlanModel each (docs/methodology.md documents each by this name).
 CONSTRAINT_FAMILIES = ("adopt_at_most_once", "exclusive_groups", "one_hosting_per_end_use", "one_pv_mode",
                        "prerequisites", "roof_area", "chain", "pv_value", "battery_value", "carbon_revenue",
-                       "budget", "portfolio_payback", "co2_target")
+                       "hosting_take", "min_ticket", "budget", "portfolio_payback", "co2_target")
 
 
 _HIGHS_THREADS: tuple[int, int] | None = None
@@ -107,6 +109,7 @@ class PlanModel:
     """Builds the Pyomo model once; ``solve`` can be called again after changing mutable parameters."""
 
     HIGHS_OPTIONS: dict = {}     # extra HiGHS options of every solve of this model class
+    ABS_GAP_CNY = 1e-6           # HiGHS's default mip_abs_gap: a plan this close to the bound is optimal
 
     def __init__(self, problem: Problem, objective: str = "npv", allowed: dict | None = None,
                  min_abatement_t: float | None = None):
@@ -127,7 +130,9 @@ class PlanModel:
         self.pv_value()
         self.battery_value()
         self.carbon_revenue()
+        self.hosting_take()
         self._cash_flows()
+        self.min_ticket()
         self.budget()
         self.portfolio_payback()
         self.co2_target()
@@ -477,7 +482,10 @@ class PlanModel:
         m.bv_sum = pyo.Constraint(self.K, rule=lambda m, k: m.bv[k] == sum(m.bvi[i, k] for i in bat))
 
     def carbon_revenue(self) -> None:
-        """cr[o,k] <= M a[o,k]; cr[o,k] <= share_o * price * esc_c(k) * abatement[k]."""
+        """cr[o,k] <= M a[o,k]; cr[o,k] <= share_o * price * esc_c(k) * g(k) * sc[k]: credits are sold only on the
+        abatement an approved methodology covers, the self-consumed output of eligible PV (``Option.
+        carbon_credit_eligible``; CCER has no methodology for SME rooftop PV or efficiency, city carbon-inclusion
+        schemes credit distributed PV)."""
         m, p = self.m, self.p
         g = p.grid_co2_t_per_kwh
         base_fuel_co2 = sum(v * p.fuel_co2_t[c] for q in p.fuel_end_uses.values() for c, v in q.items())
@@ -485,22 +493,75 @@ class PlanModel:
         self.em = {k: g[k - 1] * (E0 * self.ratio[k] - m.sc[k]) + sum(p.fuel_co2_t[c] * self.fuel[k, c]
                                                                      for c in p.fuel_price_cny) for k in self.K}
         self.em0 = {k: g[k - 1] * E0 + base_fuel_co2 for k in self.K}
-        creditors = [i for i, o in enumerate(p.options) if o.carbon_credit_share > 0]
+        eligible = any(o.kind == "pv" and o.carbon_credit_eligible for o in p.options)
+        creditors = [i for i, o in enumerate(p.options) if o.carbon_credit_share > 0] if eligible else []
         idx = [(i, k) for i in creditors for k in self.K if (i, k, "all") in self.alive]
         m.cr = pyo.Var(idx, domain=pyo.NonNegativeReals)
         esc_c = (1 + p.econ.carbon_escalation) ** (np.arange(1, self.H + 1) - 1)
+
         def cap(i, k):
-            return p.options[i].carbon_credit_share * p.credit_price(p.options[i]) * esc_c[k - 1]
-        # revenue = cap * abatement * a is a product of a variable in [0, em0] and a binary: McCormick upper side
-        m.cr_gate = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= cap(i, k) * self.em0[k] * self.a(i, k))
-        m.cr_cap = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= cap(i, k) * (self.em0[k] - self.em[k]))
+            return p.options[i].carbon_credit_share * p.credit_price(p.options[i]) * esc_c[k - 1] * g[k - 1]
+        # revenue = cap * sc * a is a product of a variable in [0, E0] and a binary: McCormick upper side
+        m.cr_gate = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= cap(i, k) * E0 * self.a(i, k))
+        m.cr_cap = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= cap(i, k) * m.sc[k])
         self.cr_by_k = {k: sum(m.cr[i, kk] for (i, kk) in idx if kk == k) for k in self.K}
 
+    def hosting_take(self) -> None:
+        """During an energy-cost hosting term every saving on the hosted end uses is the ESCO's:
+        take[o,k] = S_e(k) a[o,k,host] with S_e the value of all savings on the end uses o covers (the owner's
+        other measures included), written with the two McCormick sides that bind for a cost
+        (take >= S - Smax (1 - a), take >= Smin a)."""
+        m, p = self.m, self.p
+        avg = p.average_price_cny_per_kwh
+        ks = np.arange(1, self.H + 1)
+        esc_e = (1 + p.econ.electricity_escalation) ** (ks - 1)
+        esc_f = (1 + p.econ.fuel_escalation) ** (ks - 1)
+        rows = [(i, k) for i, o in enumerate(p.options) for k in self.K if (i, k, "host") in self.alive]
+        m.take = pyo.Var(rows, domain=pyo.Reals)
+        S, lo, hi = {}, {}, {}
+        for i, k in rows:
+            kc = min(k, self.T)
+            expr, smin, smax = 0, 0.0, 0.0
+            for e in hosted_end_uses(p.options[i]):
+                if e in p.electricity_end_uses_kwh:
+                    value = avg * esc_e[k - 1] * p.electricity_end_uses_kwh[e]
+                    expr += value * (1 - self.R_last[e, kc])
+                    smax += value
+                elif e in p.fuel_end_uses:
+                    value = esc_f[k - 1] * sum(v * p.fuel_price_cny[c] for c, v in p.fuel_end_uses[e].items())
+                    expr += value * (1 - self.R_last[e, kc])
+                    smax += value
+                    for n, (j, f) in enumerate(self.chain_items[e], start=1):
+                        o = p.options[j]
+                        if o.kind == "heat" and o.heat_end_use == e and (e, n, kc) in self.w_by:
+                            per = avg * esc_e[k - 1] * f * p.useful_heat_kwh(o, e) / o.heat_cop
+                            expr -= per * sum(m.w[key] for key in self.w_by[e, n, kc])
+                            smin -= per
+            S[i, k], lo[i, k], hi[i, k] = expr, smin, smax
+        m.take_hi = pyo.Constraint(rows, rule=lambda m, i, k: m.take[i, k]
+                                   >= S[i, k] - hi[i, k] * (1 - self.a(i, k, "host")))
+        m.take_lo = pyo.Constraint(rows, rule=lambda m, i, k: m.take[i, k] >= lo[i, k] * self.a(i, k, "host"))
+        self.take_by_k = {k: sum(m.take[i, kk] for (i, kk) in rows if kk == k) for k in self.K}
+
     # ------------------------------------------------------------------ money
+    def _financing(self, c) -> Financing:
+        o = self.p.options[c[0]]
+        key = (c[2], o.asset_class, c[1])
+        if key not in self._fin_cache:
+            self._fin_cache[key] = financing(c[2], self.p.terms(c[2], o.asset_class), self.p.econ, c[1])
+        return self._fin_cache[key]
+
+    def net_capex(self, c):
+        return self.capex(c) - self.sub[c]
+
     def _cash_flows(self) -> None:
-        """Owner's yearly flow F[k] (end of year k), upfront U[t] (start of year t) and residual at H."""
+        """The owner's money, as in ``pathways.evaluator`` (conventions in ``pathways.economics``): yearly flow F[k]
+        (end of year k, after instalments, fees, ESCO payments and tax), spend[t] (start of plan year t: upfront,
+        down payments, upfront fees and replacements the owner pays), gross[k] (saving before financing and tax of
+        the owner-financed assets, for the investment payback) and the NPV."""
         p, m = self.p, self.m
         econ = p.econ
+        self._fin_cache = {}
         E0 = p.baseline_electricity_kwh
         C0 = float((E0 * p.load_shape) @ p.price_cny_per_kwh)
         ks = np.arange(1, self.H + 1)
@@ -508,66 +569,86 @@ class PlanModel:
         esc_f = (1 + econ.fuel_escalation) ** (ks - 1)
         esc_c = (1 + econ.carbon_escalation) ** (ks - 1)
         fuel0 = {c: sum(q.get(c, 0.0) for q in p.fuel_end_uses.values()) for c in p.fuel_price_cny}
-        # ESCO contract payments on deemed savings, by year
-        esco: dict[int, object] = {}
+        rate = econ.tax_rate
+        df = discount_factors(econ.discount_rate, self.H)
+        gen_sub = getattr(self, "gen_sub", {})          # per-kWh PV subsidies (pv_value)
+        bat_esco = getattr(self, "bat_esco", {})        # investor's share of storage savings (battery_value)
+        # ESCO shares of deemed savings (shared savings of efficiency measures), by year
+        esco: dict[int, object] = {k: 0 for k in self.K}
         for i, o in enumerate(p.options):
+            if o.kind == "battery":
+                continue
             de, dfuel = deemed_saving_cny(p, o)
             if not (de or dfuel):
                 continue
+            share = p.term("shared_savings", "esco_share_of_savings", o.asset_class)
             for k in self.K:
-                deemed = de * esc_e[k - 1] + dfuel * esc_f[k - 1]
-                share_ss = p.term("shared_savings", "esco_share_of_savings") if (i, k, "ss") in self.alive else 0.0
-                expr = (share_ss * deemed * self.a(i, k, "ss") if share_ss else 0) + \
-                    (deemed * self.a(i, k, "host") if (i, k, "host") in self.alive else 0)
-                if not isinstance(expr, (int, float)):
-                    esco[k] = esco.get(k, 0) + expr
-        from .evaluator import _hosted_baseline_cost
-        self.F = {}
-        for k in self.K:
-            ee, ef = esc_e[k - 1], esc_f[k - 1]
-            flow = ee * (C0 * (1 - self.ratio[k]) + m.v[k] + m.u[k] + m.bv[k])
-            flow += ef * sum(p.fuel_price_cny[c] * (fuel0[c] - self.fuel[k, c]) for c in p.fuel_price_cny)
-            flow += getattr(self, "gen_sub", {}).get(k, 0)
-            flow += self.cr_by_k[k]
-            for i, o in enumerate(p.options):
-                cols = self.alive.get((i, k, "all"), [])
-                for c in cols:
-                    mode, age = c[2], k - c[1] + 1
-                    term = 0 if mode in OWN_LIKE else p.term(mode, "term_years")
-                    in_term = age <= term
-                    if (mode in OWN_LIKE or not in_term) and mode != "roof_lease":
-                        flow -= o.om_cny_per_year * m.x[c] + o.om_frac_capex_per_year * self.capex(c)
-                    flow -= o.annual_cost_cny * m.x[c]
-                    if mode == "guaranteed_savings" and in_term:
-                        flow -= p.term(mode, "fee_frac_capex_per_year") * self.capex(c)
-                    if mode == "roof_lease" and in_term:
-                        flow += p.term(mode, "rent_cny_per_m2_year") * o.area_m2_per_unit * self.size(c)
-                    if mode == "finance_lease" and age <= p.term(mode, "term_years"):
-                        years = int(p.term(mode, "term_years"))
-                        flow -= (annuity_factor(p.term(mode, "interest_rate"), years)
-                                 * (1 - p.term(mode, "down_payment_frac")) * (self.capex(c) - self.sub[c]))
-                    if mode == "energy_cost_hosting" and in_term:
-                        he, hf = _hosted_baseline_cost(p, o)
-                        flow += p.term(mode, "discount_frac") * (he * ee + hf * ef) * m.x[c]
-            flow -= esco.get(k, 0)
-            self.F[k] = flow
-        self.U = {t: 0 for t in range(1, self.T + 1)}
-        df = discount_factors(econ.discount_rate, self.H)
-        residual = replacements = 0
+                if (i, k, "ss") in self.alive:
+                    esco[k] += share * (de * esc_e[k - 1] + dfuel * esc_f[k - 1]) * self.a(i, k, "ss")
+        flow = {k: ee * (C0 * (1 - self.ratio[k]) + m.v[k] + m.u[k] + m.bv[k])
+                + ef * sum(p.fuel_price_cny[c] * (fuel0[c] - self.fuel[k, c]) for c in p.fuel_price_cny)
+                + gen_sub.get(k, 0) + self.cr_by_k[k] - esco[k] - self.take_by_k[k] - bat_esco.get(k, 0)
+                for k, ee, ef in zip(self.K, esc_e, esc_f)}
+        # the saving of the owner-financed assets before financing and tax (investment payback)
+        gross = {k: ee * (C0 * (1 - self.ratio[k]) + m.v[k] + m.bv[k])
+                 + ef * sum(p.fuel_price_cny[c] * (fuel0[c] - self.fuel[k, c]) for c in p.fuel_price_cny)
+                 + gen_sub.get(k, 0) + self.cr_by_k[k] for k, ee, ef in zip(self.K, esc_e, esc_f)}
+        spend = {t: 0 for t in range(1, self.T + 1)}
+        taxable = {k: 0 for k in range(self.H + 1)}
+        credit = {k: 0 for k in range(self.H + 1)}
+        replacements = residual = 0
         for c in self.cols:
             i, t, mode = c
             o = p.options[i]
-            net = self.capex(c) - self.sub[c]
-            if mode in ("own", "guaranteed_savings"):
-                self.U[t] += net
-            elif mode == "finance_lease":
-                self.U[t] += p.term(mode, "down_payment_frac") * net
-            term = 0 if mode in OWN_LIKE else int(p.term(mode, "term_years"))
+            terms = p.terms(mode, o.asset_class)
+            term = 0 if mode in OWN_LIKE else int(terms["term_years"])
+            for k in range(t, self.H + 1):
+                in_term = k - t + 1 <= term
+                yearly = 0
+                if (mode in OWN_LIKE or not in_term) and mode != "roof_lease":
+                    yearly -= o.om_cny_per_year * m.x[c] + o.om_frac_capex_per_year * self.capex(c)
+                yearly -= o.annual_cost_cny * m.x[c]
+                if mode == "guaranteed_savings" and in_term:
+                    yearly -= terms["fee_frac_capex_per_year"] * self.capex(c)
+                if mode == "roof_lease" and in_term:
+                    yearly += terms["rent_cny_per_m2_year"] * o.area_m2_per_unit * self.size(c)
+                if mode == "energy_cost_hosting" and in_term:
+                    he, hf = hosted_baseline_cost(p, o)
+                    yearly += terms["discount_frac"] * (he * esc_e[k - 1] + hf * esc_f[k - 1]) * m.x[c]
+                flow[k] += yearly
+                if mode not in ("emc_pv", "roof_lease"):
+                    gross[k] -= o.om_cny_per_year * m.x[c] + o.om_frac_capex_per_year * self.capex(c) \
+                        + o.annual_cost_cny * m.x[c]
+            fin = self._financing(c)
+            net = self.net_capex(c)
+            spend[t] += float(fin.upfront[t - 1] + fin.fees[t - 1]) * net
+            for k in np.flatnonzero(fin.instalments):
+                flow[int(k)] += (fin.interest_subsidy[k] - fin.instalments[k]) * net
+                taxable[int(k)] += fin.principal[k] * net
+            if fin.fees[t - 1]:
+                taxable[t] -= float(fin.fees[t - 1]) * net
             points, left, owner_at_h, first = replacement_schedule(t, o.lifetime_years, self.H, mode, term)
-            if points:
-                replacements += sum(df[q] for q in points) * self.capex(c)
-            if owner_at_h and left:
+            for q in points:
+                replacements += df[q] * self.capex(c)
+                if q <= self.T - 1:
+                    spend[q + 1] += self.capex(c)
+            if owner_at_h and left and econ.residual_to_owner:
                 residual += left * (net if first else self.capex(c))
+            if rate:
+                dep = np.zeros(self.H + 1)
+                for q in points:
+                    dep += straight_line(q, o.tax_depreciation_years, self.H)
+                for k in np.flatnonzero(dep):
+                    taxable[int(k)] -= dep[k] * self.capex(c)
+                if mode in OWN_LIKE:
+                    dep0 = straight_line(t - 1, o.tax_depreciation_years, self.H)
+                    for k in np.flatnonzero(dep0):
+                        taxable[int(k)] -= dep0[k] * net
+                    if o.tax_credit_frac and t <= self.H:
+                        credit[t] += o.tax_credit_frac * net
+        self.F = {k: flow[k] - rate * (flow[k] + taxable[k]) + credit[k] for k in self.K} if rate else flow
+        self.U = spend
+        self.gross = gross
         self.residual = residual
         # internal (shadow) carbon price on the abatement: valued in the NPV, not a cash flow (not in F)
         shadow = sum(df[k] * p.shadow_carbon_price_cny_per_t * esc_c[k - 1] * (self.em0[k] - self.em[k])
@@ -576,28 +657,72 @@ class PlanModel:
                     - replacements + df[self.H] * residual + shadow)
 
     # ------------------------------------------------------------------ money constraints
+    def min_ticket(self) -> None:
+        """A lease or loan needs at least ``min_ticket_cny`` financed: net capex(c) >= ticket / (1 - down) x[c]."""
+        p, m = self.p, self.m
+        rows = [c for c in self.cols if c[2] in BORROWED]
+
+        def rule(m, *c):
+            terms = p.terms(c[2], p.options[c[0]].asset_class)
+            need = float(terms.get("min_ticket_cny", 0.0)) / max(1.0 - float(terms["down_payment_frac"]), 1e-9)
+            return self.net_capex(c) >= need * m.x[c] if need > 0 else pyo.Constraint.Skip
+        m.min_ticket = pyo.Constraint(rows, rule=rule)
+
+    def funding(self, t: int):
+        """Money for plan year t besides the owner's budget and savings (the park's subsidy in a park firm)."""
+        return 0
+
     def budget(self) -> None:
-        """U[t] <= budget[t] (+ sum_{k<t} F[k] when savings are reinvested)."""
+        """The owner's money, the conditions of ``pathways.evaluator.cash_position``. Spend S[t] = spend[t] -
+        funding[t]. Without carry-over: S[t] - r[t] <= budget[t], r[t] >= 0 the part paid from reinvested savings,
+        sum_{s<=t} r[s] <= sum_{k<t} F[k] (each saving spent once; r = 0 without reinvestment). With carry-over:
+        sum_{s<=t} S[s] <= sum_{s<=t} budget[s] (+ sum_{k<t} F[k] with reinvestment)."""
         p, m = self.p, self.m
         if p.budget_cny is None:
             return
+        T = range(1, self.T + 1)
         b = np.asarray(p.budget_cny, dtype=float)
-        m.budget_cny = pyo.Param(range(1, self.T + 1), initialize={t: float(b[t - 1]) for t in range(1, self.T + 1)},
-                                 mutable=True)
+        finite = {t: bool(np.isfinite(b[t - 1])) for t in T}
+        m.budget_cny = pyo.Param(T, initialize={t: float(b[t - 1]) if finite[t] else 0.0 for t in T}, mutable=True)
+        S = {t: self.U[t] - self.funding(t) for t in T}
+        saved = {t: sum(self.F[k] for k in range(1, t)) for t in T}
+        if p.budget_carry_over:
+            def rule(m, t):
+                if not all(finite[s] for s in range(1, t + 1)) or isinstance(S[t], (int, float)):
+                    return pyo.Constraint.Skip
+                return sum(S[s] for s in range(1, t + 1)) <= sum(m.budget_cny[s] for s in range(1, t + 1)) + (
+                    saved[t] if p.reinvest_savings else 0)
+            m.budget = pyo.Constraint(T, rule=rule)
+            return
+        if p.reinvest_savings:
+            m.from_savings = pyo.Var(T, domain=pyo.NonNegativeReals)
+            m.savings_pool = pyo.Constraint(T, rule=lambda m, t: sum(m.from_savings[s] for s in range(1, t + 1))
+                                            <= saved[t])
+        r = m.from_savings if p.reinvest_savings else {t: 0 for t in T}
 
         def rule(m, t):
-            if isinstance(self.U[t], (int, float)):
+            if not finite[t] or isinstance(S[t], (int, float)):
                 return pyo.Constraint.Skip
-            extra = sum(self.F[k] for k in range(1, t)) if p.reinvest_savings else 0
-            return self.U[t] <= m.budget_cny[t] + extra
-        m.budget = pyo.Constraint(range(1, self.T + 1), rule=rule)
+            return S[t] - r[t] <= m.budget_cny[t]
+        m.budget = pyo.Constraint(T, rule=rule)
 
     def portfolio_payback(self) -> None:
-        """sum_t U[t] <= limit * F[T] (net owner flow in the last plan year, when every action runs)."""
-        lim = self.p.portfolio_payback_limit_years
+        """Investment basis: sum of the net capex of the owner-financed and ESCO-financed actions (PV owned by a
+        third party apart) <= limit * gross[T]. Cash basis: the owner's cumulative cash at the limit >= 0,
+        sum_t spend[t] <= sum_{k <= L} F[k] + (limit - L) F[L + 1] with L = floor(limit)."""
+        p = self.p
+        lim = p.portfolio_payback_limit_years
         if lim is None:
             return
-        self.m.portfolio_payback = pyo.Constraint(expr=sum(self.U.values()) <= lim * self.F[self.T])
+        if p.payback_basis == "cash":
+            whole = int(np.floor(lim))
+            rhs = sum(self.F[k] for k in range(1, min(whole, self.H) + 1))
+            if whole + 1 <= self.H:
+                rhs += (lim - whole) * self.F[whole + 1]
+            self.m.portfolio_payback = pyo.Constraint(expr=sum(self.U.values()) <= rhs)
+            return
+        invested = sum(self.net_capex(c) for c in self.cols if c[2] not in ("emc_pv", "roof_lease"))
+        self.m.portfolio_payback = pyo.Constraint(expr=invested <= lim * self.gross[self.T])
 
     def co2_target(self) -> None:
         """em[t] <= target[t] for plan years with a target."""
@@ -642,11 +767,26 @@ class PlanModel:
         has_sol = res.best_feasible_objective is not None
         if not has_sol:
             status = "time_limit" if tc == TC.maxTimeLimit else "error"
-            return SolveResult(status, None, res.best_objective_bound, None, secs, self.build_seconds, message=str(tc))
+            msg = (f"time limit of {time_limit:.3g} s reached before any plan was found" if status == "time_limit"
+                   else f"the solver failed without a plan ({getattr(tc, 'name', tc)})")
+            return SolveResult(status, None, res.best_objective_bound, None, secs, self.build_seconds, message=msg)
         res.solution_loader.load_vars()
         obj, bound = res.best_feasible_objective, res.best_objective_bound
-        gap_val = abs(bound - obj) / max(abs(obj), 1e-9) if bound is not None else None
-        status = "optimal" if tc == TC.optimal else ("time_limit" if tc == TC.maxTimeLimit else "error")
+        # the gap reached, in CNY relative to the plan (1 CNY floor); HiGHS stops at its own gap measure, so a
+        # plan is called optimal only when this gap is within the one asked for
+        gap_val = abs(bound - obj) / max(abs(obj), 1.0) if bound is not None and np.isfinite(bound) else None
+        closed = gap_val is not None and (gap_val <= gap * (1 + 1e-9) + 1e-12
+                                          or abs(bound - obj) <= self.ABS_GAP_CNY)   # HiGHS's absolute gap
+        if tc in (TC.optimal, TC.maxTimeLimit) and closed:
+            status = "optimal"
+        elif tc == TC.maxTimeLimit:
+            status = "time_limit"
+        elif tc == TC.optimal:
+            status = "gap_not_reached"
+        else:
+            return SolveResult("error", obj, bound, gap_val, secs, self.build_seconds, plan=self.plan(),
+                               message=f"the solver stopped with {getattr(tc, 'name', tc)} and a plan it does not "
+                                       "prove")
         return SolveResult(status, obj, bound, gap_val, secs, self.build_seconds, plan=self.plan())
 
     def plan(self) -> list[Action]:

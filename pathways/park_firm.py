@@ -5,7 +5,7 @@ variables through which the park couples firms:
 
 * ``z[t]`` in {0,1}: the firm starts the park programme in plan year t (sum_t z[t] <= 1); joined[t] = sum_{s<=t} z[s].
 * ``g[t]`` >= 0: park subsidy received at the start of year t, g[t] <= share * U[t] (share of the firm's upfront
-  owner payment) and g[t] <= G * joined[t]; the firm's budget row becomes U[t] - g[t] <= budget[t].
+  owner payment) and g[t] <= G * joined[t]; the firm's budget rows count g[t] as money of year t.
 * ``disc[m,t]`` >= 0: own-like capex of measure m in year t that is eligible for collective procurement,
   disc[m,t] <= capex_m[t] and disc[m,t] <= M_m * joined[t]; ``cnt[m,t]`` in [0,1]: the firm adopts m in year t
   inside the programme (cnt <= sum of x of m in t, cnt <= joined[t]).
@@ -84,8 +84,12 @@ class FirmModel(PlanModel):
         m.w_ge_park = pyo.Constraint(idx, rule=lambda m, e, n, k, g, d: m.w[e, n, k, g, d]
                                      >= self.R_prev(e, n, k) - (1 - binary_of(e, n, k, g, d)))
 
+    def funding(self, t: int):
+        return self.m.g[t]
+
     def budget(self) -> None:
-        """U[t] - g[t] <= budget[t] (+ earlier flows when savings are reinvested); g and z as in the docstring."""
+        """The owner's budget rows of ``PlanModel.budget`` with the park subsidy g[t] as extra funding of year t;
+        g and z as in the module docstring."""
         p, m = self.p, self.m
         T = range(1, self.T + 1)
         m.z = pyo.Var(T, domain=pyo.Binary)
@@ -95,21 +99,14 @@ class FirmModel(PlanModel):
         u_max = sum(max(o.capex_at(o.size), 0.0) for o in p.options)
         g_max = {t: max(min(u_max * self.share, self.pool_max_cny), 0.0) for t in T}
         b = np.asarray(p.budget_cny, dtype=float) if p.budget_cny is not None else np.full(self.T, np.inf)
-        if not p.reinvest_savings and self.share < 1:
+        if not p.reinvest_savings and not p.budget_carry_over and self.share < 1:
             # U - g <= b and g <= share U give g <= share b / (1 - share): the tightest big-M of g_join
             for t in T:
                 if np.isfinite(b[t - 1]):
                     g_max[t] = min(g_max[t], self.share * max(float(b[t - 1]), 0.0) / (1 - self.share))
         m.g_share = pyo.Constraint(T, rule=lambda m, t: m.g[t] <= self.share * self.U[t])
         m.g_join = pyo.Constraint(T, rule=lambda m, t: m.g[t] <= g_max[t] * self.joined[t])
-        if p.budget_cny is not None:
-
-            def rule(m, t):
-                extra = sum(self.F[k] for k in range(1, t)) if p.reinvest_savings else 0
-                if not np.isfinite(b[t - 1]):
-                    return pyo.Constraint.Skip
-                return self.U[t] - m.g[t] <= float(b[t - 1]) + extra
-            m.budget = pyo.Constraint(T, rule=rule)
+        super().budget()
         # collective procurement
         by_mt: dict = {}
         for c in self.cols:

@@ -17,10 +17,10 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .config import Resolved, resolve
-from .economics import discount_factors
-from .evaluator import PlanEvaluation, evaluate
+from .economics import OWN_LIKE, discount_factors, within_limit
+from .evaluator import PlanEvaluation, evaluate, hosted_baseline_cost, owner_cash_by_year
 from .milp import PlanModel
-from .problem import OWN_LIKE, Action, Problem
+from .problem import Action, Problem, deemed_saving_cny
 from .site import SiteContext, build_problem
 
 OBJECTIVES = ("npv", "min-cost", "max-abatement")
@@ -53,6 +53,9 @@ class PlanResult:
     message: str = ""
     evaluation: PlanEvaluation | None = field(default=None, repr=False)
     problem: Problem | None = field(default=None, repr=False)
+    owner_cash: pd.DataFrame = field(default_factory=pd.DataFrame)   # the owner's cash by year (see evaluator)
+    warnings: list[dict] = field(default_factory=list)               # {code, text_en, text_zh}
+    estimates: list[dict] = field(default_factory=list)              # {figure, value, unit, source}
 
     def to_dict(self) -> dict[str, Any]:
         from .jsonio import to_jsonable
@@ -66,7 +69,9 @@ class PlanResult:
             "cash_flows": self.cash_flows.to_dict(orient="records"),
             "binding_constraints": self.binding_constraints, "explanations": self.explanations,
             "rejected": self.rejected, "alternatives": self.alternatives, "baseline": self.baseline,
-            "applied_overrides": self.applied_overrides, "site": self.site, "message": self.message})
+            "applied_overrides": self.applied_overrides, "site": self.site, "message": self.message,
+            "owner_cash": self.owner_cash.to_dict(orient="records"), "warnings": self.warnings,
+            "estimates": self.estimates})
 
 
 # ----------------------------------------------------------------------------------------- payback filter
@@ -78,49 +83,55 @@ def standalone(problem: Problem, option_id: str, mode: str, size: float, year: i
 def esco_participates(problem: Problem, o, mode: str) -> bool:
     """An ESCO signs a shared-savings or hosting contract only if it recovers its capex and O&M within the term
     from what the contract pays it (deemed savings), discounted at the site's rate (an assumption)."""
-    if mode not in ("shared_savings", "energy_cost_hosting"):
+    if mode not in ("shared_savings", "energy_cost_hosting") or o.kind == "battery":
         return True
-    from .evaluator import _hosted_baseline_cost
-    from .problem import deemed_saving_cny
-    econ, term = problem.econ, int(problem.term(mode, "term_years"))
-    k = np.arange(1, min(term, o.lifetime_years) + 1)
+    econ, terms = problem.econ, problem.terms(mode, o.asset_class)
+    k = np.arange(1, min(int(terms["term_years"]), o.lifetime_years) + 1)
     de, dfuel = deemed_saving_cny(problem, o)
     deemed = de * (1 + econ.electricity_escalation) ** (k - 1) + dfuel * (1 + econ.fuel_escalation) ** (k - 1)
     if mode == "shared_savings":
-        income = problem.term(mode, "esco_share_of_savings") * deemed
+        income = terms["esco_share_of_savings"] * deemed
     else:
-        he, hf = _hosted_baseline_cost(problem, o)
+        he, hf = hosted_baseline_cost(problem, o)
         hosted = he * (1 + econ.electricity_escalation) ** (k - 1) + hf * (1 + econ.fuel_escalation) ** (k - 1)
-        income = deemed - problem.term(mode, "discount_frac") * hosted
+        income = deemed - terms["discount_frac"] * hosted
     npv = float(((income - o.om_at(o.size)) * (1 + econ.discount_rate) ** -k).sum()) - o.capex_at(o.size)
     return npv >= 0
 
 
+def meets_payback(problem: Problem, option_id: str, mode: str, size: float) -> bool:
+    """The owner's per-action payback limit: on the investment payback (net capex / gross saving, the same in
+    every financing mode) for the modes where the owner finances the asset (own, guaranteed savings, lease,
+    loan), or on the cash payback of the action in its mode when the site chose ``payback_basis: cash``. An
+    investor-financed mode asks no investment of the owner and passes on the investment basis."""
+    limit = problem.payback_limit_years
+    if limit is None:
+        return True
+    if problem.payback_basis == "cash":
+        return within_limit(standalone(problem, option_id, mode, size).cash_payback_years, limit)
+    if mode not in OWN_LIKE:
+        return True
+    return within_limit(standalone(problem, option_id, "own", size).investment_payback_years, limit)
+
+
 def payback_filter(problem: Problem) -> dict[tuple[str, str], float | None]:
     """Allowed (option, mode) pairs: the ESCO must participate (``esco_participates``) and the action must meet
-    the per-action payback limit, with a size cap for PV/batteries where payback grows with size."""
-    limit = problem.payback_limit_years
+    the per-action payback limit (``meets_payback``), with a size cap for PV/batteries where payback grows with
+    size."""
     allowed: dict[tuple[str, str], float | None] = {}
     for o in problem.options:
         for mode in o.modes:
             if not esco_participates(problem, o, mode):
                 continue
-            if limit is None:
+            if problem.payback_limit_years is None or meets_payback(problem, o.option_id, mode, o.size):
                 allowed[o.option_id, mode] = None
                 continue
-            full = standalone(problem, o.option_id, mode, o.size)
-            if full.simple_payback_years <= limit:
-                allowed[o.option_id, mode] = None
-                continue
-            if not o.continuous:
+            if not o.continuous or not meets_payback(problem, o.option_id, mode, o.size * 1e-3):
                 continue
             lo, hi = 0.0, o.size                  # payback grows with size (concave value, linear capex)
-            small = standalone(problem, o.option_id, mode, o.size * 1e-3)
-            if small.simple_payback_years > limit:
-                continue
             for _ in range(14):
                 mid = (lo + hi) / 2
-                if standalone(problem, o.option_id, mode, mid).simple_payback_years <= limit:
+                if meets_payback(problem, o.option_id, mode, mid):
                     lo = mid
                 else:
                     hi = mid
@@ -143,14 +154,16 @@ def payback_first_baseline(problem: Problem, allowed=None) -> list[Action]:
                 continue
             size = allowed[o.option_id, "own"] or o.size
         r = standalone(problem, o.option_id, "own", size)
-        if np.isfinite(r.simple_payback_years) and r.first_year_net_saving_cny > 0:
-            cands.append((r.simple_payback_years, o.option_id, size, r.upfront_cny))
+        if np.isfinite(r.investment_payback_years) and r.first_year_net_saving_cny > 0:
+            cands.append((r.investment_payback_years, o.option_id, size, r.upfront_cny))
     cands.sort()
     plan: list[Action] = []
     taken_groups: set[str] = set()
     taken_measures: set[str] = set()
+    budget = 0.0
     for t in range(1, problem.plan_years + 1):
-        budget = np.inf if problem.budget_cny is None else float(problem.budget_cny[t - 1])
+        left = budget if problem.budget_carry_over else 0.0
+        budget = np.inf if problem.budget_cny is None else float(problem.budget_cny[t - 1]) + left
         for pb, oid, size, upfront in cands:
             o = problem.option(oid)
             if oid in {a.option_id for a in plan} or taken_groups & set(o.exclusive_groups):
@@ -166,16 +179,11 @@ def payback_first_baseline(problem: Problem, allowed=None) -> list[Action]:
 
 # ----------------------------------------------------------------------------------------- helpers
 def budget_slack_cny(problem: Problem, ev: PlanEvaluation, year: int) -> float:
-    """Budget of plan year ``year`` left after the plan's upfront payments in that year (with reinvested savings
-    of earlier years when the site reinvests); +inf without a budget."""
+    """The least money the plan holds from plan year ``year`` on (``evaluator.cash_position``): negative when the
+    plan needs that much more budget; +inf without a budget."""
     if problem.budget_cny is None:
         return float("inf")
-    upfront = sum(r.upfront_cny for r in ev.actions if r.action.year == year)
-    extra = 0.0
-    if problem.reinvest_savings:
-        extra = sum(float(r.flows[c][1:year].sum()) for r in ev.actions for c in r.flows
-                    if c not in ("upfront", "residual", "replacement"))
-    return float(problem.budget_cny[year - 1]) + extra - upfront
+    return float(np.min(ev.cash_position_cny[year - 1:]))
 
 
 def _option_sets(pm: PlanModel, plan: list[Action]) -> pyo.Constraint:
@@ -205,11 +213,13 @@ def _actions_table(problem: Problem, ev: PlanEvaluation) -> pd.DataFrame:
                      "name_zh": o.name_zh, "year": r.action.year, "mode": r.action.mode, "size": r.action.size,
                      "size_unit": o.size_unit, "capex_cny": r.capex_cny, "subsidy_cny": r.subsidy_cny,
                      "upfront_cny": r.upfront_cny, "annual_net_savings_cny": r.first_year_net_saving_cny,
+                     "gross_saving_cny_per_year": r.gross_saving_cny_per_year,
                      "npv_cny": r.npv_cny, "co2_reduction_t_per_year": r.co2_reduction_t_per_year,
-                     "simple_payback_years": r.simple_payback_years})
+                     "investment_payback_years": r.investment_payback_years,
+                     "cash_payback_years": r.cash_payback_years})
     cols = ["measure_id", "option_id", "family", "name_en", "name_zh", "year", "mode", "size", "size_unit",
-            "capex_cny", "subsidy_cny", "upfront_cny", "annual_net_savings_cny", "npv_cny",
-            "co2_reduction_t_per_year", "simple_payback_years"]
+            "capex_cny", "subsidy_cny", "upfront_cny", "annual_net_savings_cny", "gross_saving_cny_per_year",
+            "npv_cny", "co2_reduction_t_per_year", "investment_payback_years", "cash_payback_years"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -246,7 +256,8 @@ def _binding(pm: PlanModel, problem: Problem, plan: list[Action], allowed) -> li
 
 
 WHY_TEXT = {
-    "en": {"npv": "NPV {v:+,.0f} CNY over {h} years", "payback": "pays back in {v:.1f} years",
+    "en": {"npv": "NPV {v:+,.0f} CNY over {h} years", "payback": "the investment pays back in {v:.1f} years",
+           "cash_payback": "the owner's cash is back in {v:.1f} years",
            "co2": "cuts {v:,.1f} tCO2/yr", "budget": " (the budget of that year is binding)",
            "needs": "needs {v} first", "negative": "negative on its own, taken because it unlocks or enables others",
            "context": "alone on the baseline site it meets the payback limit; here other measures take part of its"
@@ -257,7 +268,7 @@ WHY_TEXT = {
                     "roof_lease": "the roof is rented to a PV investor",
                     "finance_lease": "a finance lease spreads the capex",
                     "guaranteed_savings": "an ESCO guarantees the savings for a fee"}},
-    "zh": {"npv": "{h}年净现值 {v:+,.0f} 元", "payback": "{v:.1f} 年回收", "co2": "年减排 {v:,.1f} 吨CO2",
+    "zh": {"npv": "{h}年净现值 {v:+,.0f} 元", "payback": "投资 {v:.1f} 年回收", "cash_payback": "业主现金 {v:.1f} 年回正", "co2": "年减排 {v:,.1f} 吨CO2",
            "budget": "（当年预算已用尽）", "needs": "需先实施 {v}", "negative": "单独看不盈利，但能解锁或增强其他措施",
            "context": "单独评估满足回收期要求；与其他措施叠加后节省被分摊",
            "mode": {"shared_savings": "节能服务公司出资并分享节能收益", "energy_cost_hosting": "节能服务公司以固定费用托管该用能环节",
@@ -270,8 +281,11 @@ def why_text(x: dict, lang: str = "en") -> str:
     """One line from the fields of an explanation of a chosen action."""
     t = WHY_TEXT[lang]
     parts = [t["npv"].format(v=x["npv_cny"], h=x["horizon_years"])]
-    if x["simple_payback_years"] is not None and np.isfinite(x["simple_payback_years"]):
-        parts.append(t["payback"].format(v=x["simple_payback_years"]))
+    if x["investment_payback_years"] is not None and np.isfinite(x["investment_payback_years"]):
+        parts.append(t["payback"].format(v=x["investment_payback_years"]))
+    if x.get("cash_payback_years") is not None and np.isfinite(x["cash_payback_years"]) \
+            and abs(x["cash_payback_years"] - x["investment_payback_years"]) > 0.05:
+        parts.append(t["cash_payback"].format(v=x["cash_payback_years"]))
     if x["co2_reduction_t_per_year"] > 0.05:
         parts.append(t["co2"].format(v=x["co2_reduction_t_per_year"]))
     if x["mode"] != "own":
@@ -292,10 +306,13 @@ def _explain_chosen(problem: Problem, ev: PlanEvaluation, binding: list[dict]) -
     for r in ev.actions:
         a, o = r.action, problem.option(r.action.option_id)
         x = {"option_id": a.option_id, "year": a.year, "mode": a.mode, "npv_cny": r.npv_cny,
-             "horizon_years": problem.horizon, "simple_payback_years": r.simple_payback_years,
+             "horizon_years": problem.horizon, "investment_payback_years": r.investment_payback_years,
+             "cash_payback_years": r.cash_payback_years,
              "co2_reduction_t_per_year": r.co2_reduction_t_per_year, "budget_binding": a.year in budget_years,
              "prerequisites": list(o.prerequisites),
-             "over_payback_in_context": bool(limit is not None and r.simple_payback_years > limit)}
+             "over_payback_in_context": bool(limit is not None and problem.payback_basis == "investment"
+                                             and a.mode in OWN_LIKE
+                                             and not within_limit(r.investment_payback_years, limit))}
         x["why"] = why_text(x, "en")
         out.append(x)
     return out
@@ -409,7 +426,11 @@ def plan(model, scenario=(), set_values=(), *, objective: str = "npv", years: in
          threads: int | None = None, co2_target_t=None) -> PlanResult:
     """Plan one SME. ``model`` is a path, a dict or a Resolved; ``scenario`` names or files; ``set_values``
     'key=value' strings."""
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()          # the time limit bounds the whole call, building included
+    from .config import check_model_argument, check_run_options
+    check_run_options(time_limit=time_limit, gap=gap, years=years, alternatives=alternatives, explain=explain,
+                      threads=threads)
+    check_model_argument(model, scenario, set_values)
     scenarios = [scenario] if isinstance(scenario, str) else list(scenario)
     resolved = model if isinstance(model, Resolved) else resolve(model, scenarios, list(set_values))
     if resolved.kind != "site":
@@ -426,7 +447,8 @@ def plan(model, scenario=(), set_values=(), *, objective: str = "npv", years: in
         raise InputError(pline("objective", objective, "min-cost needs a CO2 target (targets or co2_target_t)"))
     allowed = payback_filter(problem)
     pm = PlanModel(problem, objective=objective, allowed=allowed)
-    res = pm.solve(time_limit=time_limit, gap=gap, threads=threads)
+    left = t0 + time_limit - time.perf_counter()      # the main solve gets what building left
+    res = pm.solve(time_limit=max(left, 1e-3), gap=gap, threads=threads)
     return _result(problem, ctx, resolved, pm, res, allowed, objective, alternatives, explain, time_limit, t0)
 
 
@@ -439,7 +461,7 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
                  "tariff": f"{ctx.tariff.province} {ctx.tariff.kind} {ctx.tariff.voltage}",
                  "config_hash": resolved.config_hash}
     empty = pd.DataFrame()
-    if not res.plan and res.status != "optimal":
+    if res.objective is None:         # no plan at all (an empty plan found by the solver is a plan)
         msg = _infeasibility(pm, problem) if res.status == "infeasible" else res.message
         return PlanResult(res.status, objective, None, None, None, False, None, res.solve_seconds,
                           time.perf_counter() - t0, _actions_table(problem, evaluate(problem, [])), empty, empty, {},
@@ -462,16 +484,26 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
     cash["net_cny"] = ev.net_flow_cny
     cash["cumulative_cny"] = cash["net_cny"].cumsum()
     explanations = _explain_chosen(problem, ev, binding)
-    rejected = _explain_rejected(problem, plan_actions, ev.npv_cny, allowed, explain) if explain else []
+    # explanations and alternatives share what the main solve left of the time limit; dropped with a note
+    deadline, notes = t0 + time_limit, []
+    rejected = []
+    if explain and time.perf_counter() < deadline:
+        rejected = _explain_rejected(problem, plan_actions, ev.npv_cny, allowed, explain)
+    elif explain:
+        notes.append("why-not explanations dropped: the time limit was used up")
     alts = []
     cuts = []
     for k in range(alternatives):
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            notes.append(f"alternative plans dropped after {len(alts)} of {alternatives}: the time limit was used up")
+            break
         prev = plan_actions if not alts else [Action(**a) for a in alts[-1]["actions"]]
         name = f"_nogood_{k}"
         pm.m.add_component(name, _option_sets(pm, prev))
         cuts.append(name)
-        r = pm.solve(time_limit=min(time_limit, 10.0), gap=5e-3)
-        if r.status not in ("optimal", "time_limit") or not r.plan:
+        r = pm.solve(time_limit=min(left, 10.0), gap=5e-3)
+        if r.status not in ("optimal", "time_limit", "gap_not_reached") or not r.plan:
             break
         ev_alt = evaluate(problem, r.plan)
         alts.append({"rank": k + 2, **_summary(problem, r.plan, ev_alt), "npv_gap_cny": ev.npv_cny - ev_alt.npv_cny})
@@ -489,17 +521,24 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
               "cumulative_abatement_t": float(ev.abatement_t.sum()),
               "energy_cost_saving_cny_year_T": float(ev.baseline_energy_cost_cny[problem.plan_years - 1]
                                                      - ev.energy_cost_cny[problem.plan_years - 1]),
-              "npv_vs_baseline_cny": ev.npv_cny - base_ev.npv_cny}
+              "npv_vs_baseline_cny": ev.npv_cny - base_ev.npv_cny,
+              "tax_basis": problem.tax_basis, "tax_rate": problem.econ.tax_rate,
+              "investment_payback_years": ev.investment_payback_years,
+              "cash_payback_years": ev.cash_payback_years,
+              "financing_obligation_cny_by_year": [float(v) for v in ev.financing_obligation_cny],
+              "min_cash_position_cny": (float(np.min(ev.cash_position_cny))
+                                        if problem.budget_cny is not None else None)}
     msg = "" if exact else ("the MILP values PV and interactions with a piecewise-linear curve; "
                             f"its NPV {milp_npv:,.0f} CNY differs from the exact evaluation shown "
                             f"({ev.npv_cny:,.0f} CNY) by {ev.npv_cny - milp_npv:+,.0f} CNY")
+    msg = "; ".join(filter(None, [msg, *notes]))
     return PlanResult(
         status=res.status, objective=objective, objective_value=res.objective, npv_cny=ev.npv_cny,
         milp_npv_cny=milp_npv, linearisation_exact=exact, mip_gap=res.mip_gap, solve_seconds=res.solve_seconds,
         total_seconds=time.perf_counter() - t0, actions=_actions_table(problem, ev), emissions_by_year=emissions,
         cash_flows=cash, totals=totals, binding_constraints=binding, explanations=explanations, rejected=rejected,
         alternatives=alts, baseline=baseline, applied_overrides=resolved.applied_overrides, site=site_info,
-        message=msg, evaluation=ev, problem=problem)
+        message=msg, evaluation=ev, problem=problem, owner_cash=owner_cash_by_year(problem, ev))
 
 
 def pareto(model, scenario=(), set_values=(), points: int = 5, **kw) -> pd.DataFrame:

@@ -11,7 +11,11 @@ Energy model (the evaluator computes it exactly; the MILP linearises it, see ``p
 * Savings on one end use stack multiplicatively, applied in the canonical order of ``Problem.options`` (end-use
   measures, then heat sources, then site-wide measures): remaining fraction R <- R * (1 - f_i), and the saving
   attributed to option i is (R before i) * f_i * baseline. Digital tools raise an enabled option's fraction to
-  f_i * (1 + sum of active boosts); site-wide tools act on every end use with f * (1 - rebound).
+  f_i * (1 + sum of active boosts); site-wide (management and digital) tools act with f * (1 - rebound) on the
+  end uses and carriers of their catalog scope (``data/catalog/scope.csv``).
+* Management cap: together the site-wide items (``chain_rank`` 2, last in every chain) leave at least
+  (1 - ``management_cap_frac``) of the remaining fraction R_m that reaches them: R_after = max(R_natural,
+  (1 - cap) R_m); each one's attributed saving is scaled by (R_m - R_after) / (R_m - R_natural).
 * A heat source covers ``heat_share`` of the remaining heat of its fuel end use: the fuel falls by that share
   and electricity rises by the useful heat / ``heat_cop`` (a COP for heat pumps, an efficiency for electric boilers).
 * PV output of a segment is size * perf(age) * its hourly profile; self-consumption is min(load, generation) hour
@@ -26,10 +30,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .economics import Economics
+from .economics import DEFAULT_TERMS, OWN_LIKE, Economics
 
 KINDS = ("chain", "heat", "pv", "battery", "fixed")
-OWN_LIKE = ("own", "guaranteed_savings", "finance_lease")   # the owner pays the capex
+ASSET_CLASSES = ("pv", "storage", "equipment", "service")   # financing terms and tax lives differ by class
+__all__ = ["OWN_LIKE", "ASSET_CLASSES", "Option", "Problem", "Action", "chains", "deemed_saving_cny"]
 
 
 @dataclass
@@ -73,6 +78,10 @@ class Option:
     subsidy_cny_per_kwh: float = 0.0
     subsidy_years: int = 0
     chain_rank: int = 0                  # order in the end-use chains: 0 end-use measures, 1 heat, 2 site-wide
+    asset_class: str = "equipment"       # one of ASSET_CLASSES
+    tax_depreciation_years: int = 10     # straight-line tax life of its capex
+    tax_credit_frac: float = 0.0         # purchase credit against income tax (qualifying energy-saving equipment)
+    carbon_credit_eligible: bool = False  # a credit methodology covers its abatement (PV under carbon inclusion)
     why: str = ""                        # one line: where the numbers come from
 
     @property
@@ -107,14 +116,19 @@ class Problem:
     roof_area_m2: dict[str, float] = field(default_factory=dict)       # usable m2 by roof id
     fuel_lhv_kwh: dict[str, float] = field(default_factory=dict)       # carrier -> kWh per unit (LHV)
     budget_cny: np.ndarray | None = None            # by plan year, None = unlimited
-    reinvest_savings: bool = False
+    reinvest_savings: bool = False                  # savings of earlier years may fund later actions (once)
+    budget_carry_over: bool = False                 # unspent budget of a year stays available later
     payback_limit_years: float | None = None
+    payback_basis: str = "investment"               # the limit applies to the investment or the cash payback
     portfolio_payback_limit_years: float | None = None
     co2_target_t: np.ndarray | None = None          # maximum emissions by plan year (None = no target)
     carbon_credit_price_cny_per_t: float = 0.0
     shadow_carbon_price_cny_per_t: float = 0.0      # internal carbon price on the site's abatement, in the NPV
-    financing_terms: dict[str, dict[str, float]] = field(default_factory=dict)
+    financing_terms: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)  # (mode, class)
+    tax_basis: str = "pre_tax"                      # after_tax: econ.tax_rate applies; the report says which
     pv_curve_tolerance: float = 0.002
+    management_cap_frac: float = 1.0                # site-wide items save at most this share of an end use (1: no cap)
+    carrier_warning_frac: float = 0.30              # pathways.warnings: efficiency saving per carrier above it warns
 
     @property
     def horizon(self) -> int:
@@ -147,9 +161,14 @@ class Problem:
     def credit_price(self, o: Option) -> float:
         return o.credit_price_cny_per_t or self.carbon_credit_price_cny_per_t
 
-    def term(self, mode: str, name: str) -> float:
-        from .economics import DEFAULT_TERMS
-        return float(self.financing_terms.get(mode, {}).get(name, DEFAULT_TERMS[mode][name]))
+    def terms(self, mode: str, asset_class: str = "all") -> dict[str, float]:
+        """Contract terms of ``mode`` for an asset class: the class's own rows over the mode's ``all`` rows over
+        the fallback defaults of ``pathways.economics.DEFAULT_TERMS``."""
+        return {**DEFAULT_TERMS[mode], **self.financing_terms.get((mode, "all"), {}),
+                **self.financing_terms.get((mode, asset_class), {})}
+
+    def term(self, mode: str, name: str, asset_class: str = "all") -> float:
+        return float(self.terms(mode, asset_class)[name])
 
 
 def chains(problem: Problem) -> dict[str, list[tuple[int, float]]]:

@@ -55,12 +55,45 @@ class SiteContext:
     notes: list[str]
 
 
+# the asset class of a measure when the catalog does not give one, and the tax life of each class (EIT
+# Implementation Regulations art. 60: production equipment 10 years, electronic equipment 3 years)
+CLASS_OF_RULE = {"roof_kwp": "pv", "battery_kwh": "storage", "heat_kw": "equipment", "end_use_kwh": "equipment",
+                 "fixed": "service"}
+TAX_LIFE_OF_CLASS = {"pv": 10, "storage": 10, "equipment": 10, "service": 3}
+
+
+def tax_settings(resolved: Resolved) -> tuple[str, float]:
+    """(basis, rate) of the owner's income tax: the site's finance settings over assumptions.tax."""
+    a, fin = resolved.assumptions, resolved.model.finance
+    tax = a.get("tax", {})
+    basis = getattr(fin, "tax_basis", None) or tax.get("basis", "after_tax")
+    rate = getattr(fin, "tax_rate", None)
+    if rate is None:
+        rate = tax.get("corporate_rate", a["finance"].get("corporate_tax_rate", 0.25))
+    return str(basis), float(rate)
+
+
+def owner_horizon_years(resolved: Resolved) -> tuple[int, bool]:
+    """Years the owner plans over and whether assets stay the owner's at the end: a tenant plans over the years
+    left on its lease and leaves its assets to the landlord."""
+    site = resolved.model
+    H = int(site.plan.horizon_years)
+    left = getattr(site, "tenancy_years_left", None) or getattr(site.finance, "tenancy_years_left", None)
+    if left:
+        return max(min(H, int(left)), int(site.plan.years)), False
+    return H, True
+
+
 def _econ(resolved: Resolved) -> Economics:
     a, site = resolved.assumptions, resolved.model
+    basis, rate = tax_settings(resolved)
+    horizon, residual = owner_horizon_years(resolved)
     return Economics(
+        inflation_rate=float(a["finance"].get("inflation_rate", 0.0)),
+        tax_rate=rate if basis == "after_tax" else 0.0, residual_to_owner=residual,
         discount_rate=float(site.finance.discount_rate if site.finance.discount_rate is not None
                             else a["finance"]["discount_rate_real"]),
-        horizon_years=int(site.plan.horizon_years),
+        horizon_years=horizon,
         electricity_escalation=float(a["finance"]["electricity_price_escalation_real"]),
         fuel_escalation=float(a["finance"]["fuel_price_escalation_real"]),
         carbon_escalation=float(a["carbon"]["price_escalation_real_per_year"]),
@@ -126,6 +159,14 @@ def _subsidies(option: Option, m: Measure, rules, capex_share_default: float) ->
     return option
 
 
+def _financing_terms(catalog: Catalog) -> dict[tuple[str, str], dict[str, float]]:
+    """{(mode, asset class): terms}; a catalog without asset classes gives every mode's terms to class 'all'."""
+    by_class = getattr(catalog, "financing_by_class", None)
+    if by_class:
+        return {key: dict(v) for key, v in by_class.items()}
+    return {(mode, "all"): dict(v) for mode, v in catalog.financing.items()}
+
+
 def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Problem, SiteContext]:
     """The site's planning problem and its context (raises InputError for bad input)."""
     site = resolved.model
@@ -183,6 +224,14 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
                       annual_cost_cny=float(P.get("annual_cost_cny", 0.0)),
                       exclusive_groups=(m.exclusive_group,) if m.exclusive_group else (),
                       prerequisites=tuple(m.prerequisites))
+        asset_class = getattr(m, "asset_class", None) or CLASS_OF_RULE.get(m.sizing_rule, "equipment")
+        if not getattr(m, "asset_class", None) and m.sizing_rule == "fixed" and m.family == "equipment":
+            asset_class = "equipment"         # a vendor-quoted custom retrofit
+        common.update(asset_class=asset_class,
+                      tax_depreciation_years=int(P.get("tax_depreciation_years", TAX_LIFE_OF_CLASS[asset_class])),
+                      tax_credit_frac=float(P.get("tax_credit_frac", 0.0)),
+                      carbon_credit_eligible=bool(float(P.get("carbon_credit_eligible",
+                                                              1.0 if m.sizing_rule == "roof_kwp" else 0.0))))
         boost = float(P.get("enable_boost_frac", 0.0))
         enables = {e: boost for e in m.enables} if boost else {}
         share_default = float(subsidy_share.get(f"{m.family}_capex_share", 0.0) or 0.0)
@@ -308,7 +357,9 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
         portfolio_payback_limit_years=site.finance.portfolio_payback_limit_years,
         carbon_credit_price_cny_per_t=float(a["carbon"]["carbon_inclusion_price_cny_per_t"]),
         shadow_carbon_price_cny_per_t=float(a["carbon"].get("shadow_price_cny_per_t", 0.0) or 0.0),
-        financing_terms={mode: dict(v) for mode, v in catalog.financing.items()})
+        financing_terms=_financing_terms(catalog), tax_basis=tax_settings(resolved)[0],
+        budget_carry_over=bool(getattr(site.finance, "budget_carry_over", False)),
+        payback_basis=str(getattr(site.finance, "payback_basis", None) or "investment"))
     ctx = SiteContext(resolved=resolved, location=loc, tariff=tariff, load_kw=load_kw, catalog=catalog,
                       base_year=base_year, grid_factor_source=f"{gf.scope} {gf.year_used}: {gf.source}",
                       subsidy_presets=preset_names, notes=notes)

@@ -26,10 +26,11 @@ def pv_profile() -> np.ndarray:
 
 
 def base_problem(options, *, T=3, H=10, budget=None, rate=0.06, reinvest=False, target=None,
-                 portfolio_payback=None, fuel=True) -> Problem:
+                 portfolio_payback=None, fuel=True, tax_rate=0.0, carry_over=False, inflation=0.0) -> Problem:
     return Problem(
         econ=Economics(discount_rate=rate, horizon_years=H, electricity_escalation=0.01, fuel_escalation=0.02,
-                       carbon_escalation=0.03),
+                       carbon_escalation=0.03, tax_rate=tax_rate, inflation_rate=inflation),
+        budget_carry_over=carry_over, tax_basis="after_tax" if tax_rate else "pre_tax",
         plan_years=T,
         electricity_end_uses_kwh={"motors_fans_pumps": 600_000.0, "compressed_air": 250_000.0, "lighting": 150_000.0},
         load_shape=flat_shape(), price_cny_per_kwh=tou_price(), export_price_cny_per_kwh=np.full(HOURS, 0.32),
@@ -46,17 +47,18 @@ def base_problem(options, *, T=3, H=10, budget=None, rate=0.06, reinvest=False, 
 
 def catalog_like_options() -> list[Option]:
     return [
-        Option("vsd", "vsd", "equipment", "chain", modes=("own", "shared_savings"), lifetime_years=12,
-               capex_cny=180_000, om_frac_capex_per_year=0.01, effects=(("motors_fans_pumps", 0.2),)),
+        Option("vsd", "vsd", "equipment", "chain", modes=("own", "shared_savings", "bank_loan"), lifetime_years=12,
+               capex_cny=180_000, om_frac_capex_per_year=0.01, effects=(("motors_fans_pumps", 0.2),),
+               tax_credit_frac=0.1),
         Option("ie5", "ie5", "equipment", "chain", modes=("own",), lifetime_years=15, capex_cny=120_000,
                effects=(("motors_fans_pumps", 0.04),)),
         Option("air", "air", "equipment", "chain", modes=("own", "guaranteed_savings", "energy_cost_hosting"),
                lifetime_years=10, capex_cny=90_000, om_cny_per_year=2_000, effects=(("compressed_air", 0.25),),
                prerequisites=("audit",)),
-        Option("led", "led", "equipment", "chain", modes=("own", "finance_lease"), lifetime_years=6,
-               capex_cny=60_000, effects=(("lighting", 0.55),)),
+        Option("led", "led", "equipment", "chain", modes=("own", "finance_lease", "bank_loan"), lifetime_years=6,
+               capex_cny=60_000, effects=(("lighting", 0.55),), tax_depreciation_years=5),
         Option("audit", "audit", "energy_service", "fixed", modes=("own",), lifetime_years=3, capex_cny=20_000),
-        Option("hp", "hp", "equipment", "heat", modes=("own", "shared_savings"), lifetime_years=15,
+        Option("hp", "hp", "equipment", "heat", modes=("own", "shared_savings", "finance_lease"), lifetime_years=15,
                capex_cny=500_000, om_frac_capex_per_year=0.015, heat_end_use="process_heat", heat_share=0.6,
                heat_cop=3.0, exclusive_groups=("heat_source",), chain_rank=1),
         Option("eboiler", "eboiler", "equipment", "heat", modes=("own",), lifetime_years=15, capex_cny=120_000,

@@ -1,15 +1,23 @@
-"""Economics: conventions checked against numpy-financial and hand-built cash flows."""
+"""The owner's cash model: conventions, financing, tax and paybacks against numpy-financial and hand computations."""
+import dataclasses
+
 import numpy as np
 import numpy_financial as npf
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pathways.economics import ActionInputs, Economics, annuity_factor, cash_flows
+from pathways.economics import (DEFAULT_TERMS, Economics, annuity_factor, cash_payback_years, discount_factors,
+                                financing, investment_payback_years, irr, replacement_schedule, straight_line,
+                                within_limit)
+from pathways.evaluator import evaluate
+from pathways.problem import Action, Option
+
+from planner_cases import base_problem
 
 
 def hand_flows_own(t, L, capex, saving, om, r_e, H, sub_up=0.0):
-    """Owner flows of an 'own' action written out year by year (independent of the vectorised code):
-    bought at the start of year t, replaced at full capex whenever a life ends before H, residual at H."""
+    """Owner flows of an 'own' action written out year by year: bought at the start of year t, replaced at full
+    capex whenever a life ends before H, residual at H."""
     flows = [0.0] * (H + 1)
     flows[t - 1] -= capex - sub_up
     for year in range(t, H + 1):
@@ -23,114 +31,160 @@ def hand_flows_own(t, L, capex, saving, om, r_e, H, sub_up=0.0):
     return flows
 
 
-@settings(max_examples=60, deadline=None)
-@given(t=st.integers(1, 5), L=st.integers(1, 30), capex=st.floats(1e3, 1e7),
-       saving=st.floats(0, 3e6, allow_subnormal=False), om=st.floats(0, 1e5, allow_subnormal=False),
-       r=st.floats(0.0, 0.15, allow_subnormal=False), e=st.floats(-0.02, 0.03, allow_subnormal=False))
-def test_own_npv_and_irr_equal_numpy_financial(t, L, capex, saving, om, r, e):
-    econ = Economics(discount_rate=r, horizon_years=20, electricity_escalation=e)
-    cf = cash_flows(ActionInputs(start_year=t, lifetime_years=L, mode="own", capex_cny=capex,
-                                 electricity_saving_cny_per_year=saving, om_cny_per_year=om), econ)
-    hand = hand_flows_own(t, L, capex, saving, om, e, 20)
-    np.testing.assert_allclose(cf.net[0], hand, rtol=1e-12, atol=1e-6)
-    assert cf.npv_cny()[0] == pytest.approx(npf.npv(r, hand), rel=1e-9, abs=1e-6)
-    ours, theirs = cf.irr()[0], npf.irr(hand)
-    if saving - om > 1e-3 * capex and np.isfinite(ours):  # well-posed conventional flows
-        # conventional flows (one sign change): one IRR, the same as numpy-financial's
-        assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-9)
+def one_option_problem(option, H=20, **kw):
+    return base_problem([option], T=3, H=H, fuel=False, **kw)
+
+
+LED = Option("led", "led", "equipment", "chain", modes=("own", "finance_lease", "bank_loan"), lifetime_years=25,
+             capex_cny=1_000_000, effects=(("lighting", 0.5),), tax_depreciation_years=10)
+
+
+def led_saving_cny(problem, k):
+    """First-year-k value of LED's saving: 50 % of the lighting kWh at the load-weighted average price."""
+    return 0.5 * 150_000 * problem.average_price_cny_per_kwh * 1.01 ** (k - 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(t=st.integers(1, 3), L=st.integers(1, 30), r=st.floats(0.0, 0.15, allow_subnormal=False))
+def test_evaluator_own_npv_equals_numpy_financial(t, L, r):
+    option = dataclasses.replace(LED, lifetime_years=L)
+    problem = one_option_problem(option, rate=r)
+    ev = evaluate(problem, [Action("led", t, "own")])
+    s1 = led_saving_cny(problem, 1)
+    hand = hand_flows_own(t, L, 1_000_000, s1, 0.0, 0.01, 20)
+    np.testing.assert_allclose(ev.net_flow_cny - ev.flows["internal_carbon_price"], hand, rtol=1e-9, atol=1e-6)
+    assert ev.npv_cny == pytest.approx(npf.npv(r, hand), rel=1e-9, abs=1e-6)
 
 
 def test_irr_equals_numpy_financial_on_a_known_case():
     flows = [-1000.0, 300.0, 400.0, 500.0]
-    from pathways.economics import irr
     assert irr(np.array(flows)) == pytest.approx(npf.irr(flows), abs=1e-9)
     assert np.isnan(irr(np.array([100.0, 100.0])))
+    assert discount_factors(0.1, 2) == pytest.approx([1.0, 1 / 1.1, 1 / 1.21])
 
 
-def test_payback_and_first_year():
-    econ = Economics(discount_rate=0.05)
-    cf = cash_flows(ActionInputs(start_year=2, lifetime_years=10, mode="own", capex_cny=100_000,
-                                 subsidy_upfront_cny=20_000, electricity_saving_cny_per_year=25_000,
-                                 om_cny_per_year=5_000), econ)
-    assert cf.upfront_owner_cny[0] == pytest.approx(80_000)
-    assert cf.first_year_net_saving_cny[0] == pytest.approx(20_000)
-    assert cf.simple_payback_years()[0] == pytest.approx(4.0)
-    # upfront at the start of year 2 = point 1; first saving at the end of year 2 = point 2
-    assert cf.net[0, 1] == pytest.approx(-80_000)
-    assert cf.net[0, 2] == pytest.approx(20_000)
+@pytest.mark.parametrize("inflation", [0.0, 0.02])
+def test_loan_schedule_equals_numpy_financial(inflation):
+    terms = {"down_payment_frac": 0.3, "interest_rate": 0.045, "term_years": 5, "fee_frac": 0.01,
+             "interest_subsidy_pp": 0.01, "interest_subsidy_years": 2}
+    econ = Economics(horizon_years=20, inflation_rate=inflation)
+    t = 2
+    fin = financing("bank_loan", terms, econ, t)
+    financed = 0.7
+    assert fin.upfront[t - 1] == pytest.approx(0.3) and fin.fees[t - 1] == pytest.approx(0.01 * financed)
+    for j in range(1, 6):                       # loan year j is paid at point t - 1 + j
+        k = t - 1 + j
+        deflate = (1 + inflation) ** (t - 1 - k)
+        assert fin.instalments[k] == pytest.approx(-npf.pmt(0.045, 5, financed) * deflate, rel=1e-12)
+        assert fin.interest[k] == pytest.approx(-npf.ipmt(0.045, j, 5, financed) * deflate, rel=1e-12)
+        assert fin.principal[k] == pytest.approx(-npf.ppmt(0.045, j, 5, financed) * deflate, rel=1e-12)
+        balance_before = financed + sum(npf.ppmt(0.045, i, 5, financed) for i in range(1, j))
+        expected_sub = 0.01 * balance_before * deflate if j <= 2 else 0.0
+        assert fin.interest_subsidy[k] == pytest.approx(expected_sub, rel=1e-9, abs=1e-15)
+    assert fin.instalments[t + 5:].sum() == 0.0
+    if inflation == 0.0:
+        assert fin.principal.sum() == pytest.approx(financed, rel=1e-12)
+    else:                                      # inflation erodes a nominal debt: it costs less in real terms
+        assert fin.instalments.sum() < annuity_factor(0.045, 5) * financed * 5
 
 
-def test_shared_savings_owner_share():
-    econ = Economics(discount_rate=0.0, horizon_years=10)
-    terms = {"shared_savings": {"esco_share_of_savings": 0.8, "term_years": 5}}
-    cf = cash_flows(ActionInputs(start_year=1, lifetime_years=10, mode="shared_savings", capex_cny=1e6,
-                                 electricity_saving_cny_per_year=300_000, om_cny_per_year=10_000, terms=terms), econ)
-    # 5 years at 20 % of savings, no O&M, then 5 years of full savings less O&M; nothing upfront.
-    assert cf.upfront_owner_cny[0] == 0
-    assert cf.npv_cny()[0] == pytest.approx(5 * 60_000 + 5 * 290_000)
-    assert cf.simple_payback_years()[0] == 0
+def test_own_and_third_party_financing():
+    econ = Economics(horizon_years=10)
+    own = financing("own", {}, econ, 3)
+    assert own.upfront[2] == 1.0 and own.upfront.sum() == 1.0 and not own.instalments.any()
+    ss = financing("shared_savings", DEFAULT_TERMS["shared_savings"], econ, 1)
+    assert not (ss.upfront.any() or ss.instalments.any() or ss.fees.any())
 
 
-def test_emc_pv_and_roof_lease():
-    econ = Economics(discount_rate=0.0, horizon_years=20, degradation_first_year=0.0, degradation_per_year=0.0)
-    terms = {"emc_pv": {"discount_frac": 0.15, "term_years": 25},
-             "roof_lease": {"rent_cny_per_m2_year": 5.0, "term_years": 25}}
-    cf = cash_flows(ActionInputs(start_year=1, lifetime_years=25, mode=["emc_pv", "roof_lease"],
-                                 capex_cny=2.9e6, electricity_saving_cny_per_year=800_000, degrades=True,
-                                 roof_area_m2=6_000, om_cny_per_year=40_000, terms=terms), econ)
-    npv = cf.npv_cny()
-    assert npv[0] == pytest.approx(20 * 0.15 * 800_000)
-    assert npv[1] == pytest.approx(20 * 5.0 * 6_000)
+def test_straight_line_depreciation_by_hand():
+    # paid at the start of year 3 (point 2), 10-year tax life, H = 8: 1/10 at the ends of years 3..8
+    dep = straight_line(2, 10, 8)
+    assert dep.tolist() == [0, 0, 0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
+    assert straight_line(0, 3, 10).sum() == pytest.approx(1.0)
 
 
-def test_energy_cost_hosting():
-    econ = Economics(discount_rate=0.0, horizon_years=10)
-    terms = {"energy_cost_hosting": {"discount_frac": 0.1, "term_years": 8}}
-    cf = cash_flows(ActionInputs(start_year=1, lifetime_years=15, mode="energy_cost_hosting", capex_cny=5e5,
-                                 electricity_saving_cny_per_year=200_000, baseline_cost_cny_per_year=1e6,
-                                 om_cny_per_year=5_000, terms=terms), econ)
-    # 8 years of 10 % of the baseline bill, then 2 years of savings less O&M; after the term the asset is the
-    # owner's, who is credited its residual value (5 of 15 years left) at H.
-    assert cf.npv_cny()[0] == pytest.approx(8 * 100_000 + 2 * 195_000 + 5e5 * 5 / 15)
+def test_paybacks_by_hand():
+    assert investment_payback_years(80_000, 20_000) == 4.0
+    assert investment_payback_years(0, 5) == 0.0 and investment_payback_years(10, 0) == np.inf
+    # -100 at point 1, +30 a year from point 2: cumulative -70, -40, -10, +20 -> 3 + 10/30 years
+    flows = np.array([0, -100, 30, 30, 30, 30, 30], dtype=float)
+    assert cash_payback_years(flows, 1) == pytest.approx(3 + 10 / 30)
+    assert cash_payback_years(np.array([0.0, 5.0]), 0) == 0.0
+    assert cash_payback_years(np.array([-5.0, 1.0]), 0) == np.inf
+    # a payback exactly at the limit passes despite float noise (0.7 CNY/kWh flat averages to 0.6999999999999996)
+    avg = float(np.full(8760, 1 / 8760) @ np.full(8760, 0.7))
+    assert avg != 0.7 and within_limit(70_000 / (100_000 * avg), 1.0)
+    assert not within_limit(1.001, 1.0)
 
 
-def test_finance_lease_payments_discount_to_principal():
-    rate, years = 0.05, 5
-    econ = Economics(discount_rate=rate, horizon_years=20)
-    terms = {"finance_lease": {"down_payment_frac": 0.2, "interest_rate": rate, "term_years": years}}
-    cf = cash_flows(ActionInputs(start_year=3, lifetime_years=15, mode="finance_lease", capex_cny=1e6,
-                                 terms=terms), econ)
-    lease = cf.components["contract"][0]
-    # discounted at the lease rate to the start of year 3 (point 2), the payments equal the financed 80 %
-    pv = sum(lease[k] / (1 + rate) ** (k - 2) for k in range(len(lease)))
-    assert pv == pytest.approx(-800_000, rel=1e-9)
-    assert cf.components["upfront"][0, 2] == pytest.approx(-200_000)
-    assert annuity_factor(0.0, 4) == 0.25
+def test_tax_and_credit_by_hand():
+    """After tax, an owned LED: tax = 25 % x (saving - depreciation) each year, credit 10 % of the investment in
+    the purchase year."""
+    option = dataclasses.replace(LED, tax_credit_frac=0.1)
+    problem = one_option_problem(option, tax_rate=0.25)
+    ev = evaluate(problem, [Action("led", 1, "own")])
+    tax = ev.flows["tax"]
+    for k in range(1, 21):
+        dep = 100_000 if k <= 10 else 0.0
+        credit = 100_000 if k == 1 else 0.0
+        assert tax[k] == pytest.approx(-0.25 * (led_saving_cny(problem, k) - dep) + credit, rel=1e-9)
+    assert tax[0] == 0.0
 
 
-def test_per_kwh_subsidy_and_degradation():
-    econ = Economics(discount_rate=0.0, horizon_years=20, degradation_first_year=0.01, degradation_per_year=0.004)
-    cf = cash_flows(ActionInputs(start_year=1, lifetime_years=25, mode="own", capex_cny=1e6,
-                                 generation_kwh_per_year=1e6, subsidy_cny_per_kwh=0.05, subsidy_years=5,
-                                 degrades=True), econ)
-    expected = sum(0.05 * 1e6 * 0.99 * 0.996 ** n for n in range(5))
-    assert cf.components["subsidy"][0].sum() == pytest.approx(expected)
-    # 5 of 25 years of life remain after year 20: residual 20 % of capex
-    assert cf.components["residual"][0, 20] == pytest.approx(0.2e6)
+def test_loan_in_the_evaluator_by_hand():
+    """A bank loan: 30 % down + fee at the start of year 1, annuity at points 1..5, interest and depreciation
+    deductible, principal not."""
+    terms = {"down_payment_frac": 0.3, "interest_rate": 0.05, "term_years": 5, "fee_frac": 0.02,
+             "min_ticket_cny": 0.0, "interest_subsidy_pp": 0.0, "interest_subsidy_years": 0}
+    problem = one_option_problem(LED, tax_rate=0.25)
+    problem.financing_terms[("bank_loan", "all")] = terms
+    r = evaluate(problem, [Action("led", 1, "bank_loan")]).actions[0]
+    pay = 700_000 * 0.05 / (1 - 1.05 ** -5)
+    assert r.flows["upfront"][0] == pytest.approx(-300_000)
+    assert r.flows["fees"][0] == pytest.approx(-14_000)
+    assert r.flows["instalments"][1:6] == pytest.approx([-pay] * 5)
+    balance = 700_000.0
+    for k in range(1, 6):
+        interest = 0.05 * balance
+        fee = 14_000 if k == 1 else 0.0
+        taxable = led_saving_cny(problem, k) - interest - 100_000 - fee
+        assert r.flows["tax"][k] == pytest.approx(-0.25 * taxable, rel=1e-9)
+        balance -= pay - interest
+    assert r.upfront_cny == pytest.approx(314_000)
+    # the investment payback ignores financing: net capex / gross first-year saving
+    assert r.investment_payback_years == pytest.approx(1_000_000 / led_saving_cny(problem, 1))
 
 
-def test_money_scaling_is_linear():
-    econ = Economics(discount_rate=0.07)
-    kw = dict(start_year=[1, 2, 3], lifetime_years=[10, 15, 25], mode=["own", "shared_savings", "finance_lease"])
-    base = cash_flows(ActionInputs(capex_cny=[1e5, 2e5, 3e5], electricity_saving_cny_per_year=[3e4, 5e4, 4e4], **kw),
-                      econ).npv_cny()
-    scaled = cash_flows(ActionInputs(capex_cny=[1e6, 2e6, 3e6], electricity_saving_cny_per_year=[3e5, 5e5, 4e5], **kw),
-                        econ).npv_cny()
-    np.testing.assert_allclose(scaled, 10 * base, rtol=1e-12)
+def test_energy_cost_hosting_takes_every_saving_on_the_end_use():
+    """During a hosting term the owner's saving on the hosted end use is the fixed discount, whatever other
+    measures save there."""
+    air = Option("air", "air", "equipment", "chain", modes=("own", "energy_cost_hosting"), lifetime_years=10,
+                 capex_cny=90_000, effects=(("compressed_air", 0.25),))
+    other = Option("leak", "leak", "equipment", "chain", modes=("own",), lifetime_years=10, capex_cny=10_000,
+                   effects=(("compressed_air", 0.1),))
+    problem = base_problem([air, other], T=2, H=12, fuel=False)
+    ev = evaluate(problem, [Action("air", 1, "energy_cost_hosting"), Action("leak", 1, "own")])
+    disc = problem.term("energy_cost_hosting", "discount_frac")
+    term = int(problem.term("energy_cost_hosting", "term_years"))
+    avg = problem.average_price_cny_per_kwh
+    for k in range(1, term + 1):
+        baseline = 250_000 * avg * 1.01 ** (k - 1)
+        owner_on_air = sum(ev.flows[c][k] for c in ("energy_savings", "esco_payments"))
+        assert owner_on_air == pytest.approx(disc * baseline, rel=1e-9)
+    k = term + 1                                  # after the term both savings are the owner's
+    both = 1 - (1 - 0.1) * (1 - 0.25)
+    assert ev.flows["energy_savings"][k] + ev.flows["esco_payments"][k] == pytest.approx(
+        both * 250_000 * avg * 1.01 ** (k - 1), rel=1e-9)
+
+
+def test_tenant_horizon_leaves_no_residual():
+    problem = one_option_problem(LED)
+    problem.econ = dataclasses.replace(problem.econ, residual_to_owner=False, horizon_years=8)
+    ev = evaluate(problem, [Action("led", 1, "own")])
+    assert ev.flows["residual"].sum() == 0.0 and len(ev.emissions_t) == 8
 
 
 def test_replacement_schedule_by_hand():
-    from pathways.economics import replacement_schedule
     # own, bought in year 2, 6-year life, H = 20: replaced at points 7, 13, 19; the last install has 5 of 6 left
     assert replacement_schedule(2, 6, 20, "own") == ([7, 13, 19], 5 / 6, True, False)
     # shared savings with a 5-year term: the ESCO owns nothing past year 5, so the owner pays every replacement
@@ -139,8 +193,3 @@ def test_replacement_schedule_by_hand():
     assert replacement_schedule(1, 10, 20, "roof_lease", 25) == ([], 0.0, False, False)
     # a life that outlasts the horizon: no replacement, residual on the first installation
     assert replacement_schedule(3, 25, 20, "own") == ([], 7 / 25, True, True)
-
-
-def test_unknown_mode_rejected():
-    with pytest.raises(ValueError, match="mode"):
-        ActionInputs(start_year=1, lifetime_years=5, mode="barter")

@@ -16,9 +16,11 @@ from pathways.planner import payback_first_baseline
 
 SMALL = str(Path(__file__).parent / "fixtures" / "site_plan_small.yaml")
 ACTION_KEYS = {"measure_id", "family", "year", "mode", "size", "size_unit", "capex_cny", "subsidy_cny", "upfront_cny",
-               "annual_net_savings_cny", "npv_cny", "co2_reduction_t_per_year", "simple_payback_years"}
+               "annual_net_savings_cny", "gross_saving_cny_per_year", "npv_cny", "co2_reduction_t_per_year",
+               "investment_payback_years", "cash_payback_years"}
 TOP_KEYS = {"status", "objective", "npv_cny", "mip_gap", "solve_seconds", "actions", "totals", "emissions_by_year",
-            "binding_constraints", "alternatives", "baseline", "applied_overrides"}
+            "binding_constraints", "alternatives", "baseline", "applied_overrides", "owner_cash", "warnings",
+            "estimates"}
 
 
 @pytest.fixture(scope="module")

@@ -36,21 +36,48 @@ def feasible(problem, plan) -> bool:
         for q in opts[a.option_id].prerequisites:
             if year_of_measure.get(q, 99) > a.year:
                 return False
-    ev = evaluate(problem, plan)
-    if problem.budget_cny is not None:
-        for t in range(1, problem.plan_years + 1):
-            upfront = sum(r.upfront_cny for r in ev.actions if r.action.year == t)
-            extra = ev.net_flow_cny[1:t].sum() - 0.0 if problem.reinvest_savings else 0.0
-            if problem.reinvest_savings:
-                # realised owner flows of years before t (end-of-year flows only, upfronts excluded)
-                extra = sum(sum(r.flows[c][1:t].sum() for c in r.flows if c not in ("upfront", "residual", "replacement"))
-                            for r in ev.actions)
-            if upfront > problem.budget_cny[t - 1] + extra + 1e-6:
+    for a in plan:      # a lease or loan needs its minimum financed amount
+        if a.mode in ("finance_lease", "bank_loan"):
+            o, terms = opts[a.option_id], problem.terms(a.mode, opts[a.option_id].asset_class)
+            if (o.capex_at(a.size) - o.subsidy_upfront_at(a.size)) * (1 - terms["down_payment_frac"]) \
+                    < terms["min_ticket_cny"] - 1e-6:
                 return False
+    ev = evaluate(problem, plan)
+    if problem.budget_cny is not None and not money_suffices(problem, ev):
+        return False
     if problem.co2_target_t is not None:
         for t in range(1, problem.plan_years + 1):
             if ev.emissions_t[t - 1] > problem.co2_target_t[t - 1] + 1e-6:
                 return False
+    return True
+
+
+def money_suffices(problem, ev) -> bool:
+    """The owner's money, simulated from the evaluated flows: each plan year's budget (and what earlier years
+    left, with carry-over) pays first, then the savings of earlier years (net of instalments, fees and tax), each
+    spent once, when they are reinvested."""
+    spend = np.zeros(problem.plan_years)      # start of year t: upfront, down payments, upfront fees, replacements
+    income = np.zeros(problem.plan_years)     # end of year t: all other owner flows
+    for r in ev.actions:
+        for c, f in r.flows.items():
+            for t in range(1, problem.plan_years + 1):
+                if c in ("upfront", "replacement"):
+                    spend[t - 1] -= f[t - 1]
+                elif c == "fees" and r.action.year == t:
+                    spend[t - 1] -= f[t - 1]             # the upfront fee, paid with the down payment
+                    income[t - 1] += f[t]
+                elif c != "residual":
+                    income[t - 1] += f[t]
+    savings, left = 0.0, 0.0
+    for t in range(1, problem.plan_years + 1):
+        if problem.reinvest_savings and t > 1:
+            savings += income[t - 2]
+        budget = problem.budget_cny[t - 1] + (left if problem.budget_carry_over else 0.0)
+        over = spend[t - 1] - budget
+        left = max(-over, 0.0)
+        savings -= max(over, 0.0)
+        if savings + (left if problem.budget_carry_over else 0.0) < -1e-6:
+            return False
     return True
 
 
@@ -91,8 +118,10 @@ def test_milp_equals_exhaustive_enumeration(data):
         if len(chosen) >= 5:
             break
     budget = [data.draw(st.sampled_from([50_000, 150_000, 300_000, 1e9])) for _ in range(T)]
-    reinvest = data.draw(st.booleans())
-    problem = base_problem(chosen, T=T, H=8, budget=budget, reinvest=reinvest)
+    reinvest, carry = data.draw(st.booleans()), data.draw(st.booleans())
+    problem = base_problem(chosen, T=T, H=8, budget=budget, reinvest=reinvest, carry_over=carry,
+                           tax_rate=data.draw(st.sampled_from([0.0, 0.25])),
+                           inflation=data.draw(st.sampled_from([0.0, 0.02])))
     problem.shadow_carbon_price_cny_per_t = data.draw(st.sampled_from([0.0, 150.0]))
     best, _ = brute_force(problem)
     pm, res = solve(problem)
@@ -146,6 +175,8 @@ def test_invariance_to_money_scale_and_names():
     scaled.export_price_cny_per_kwh = 10 * scaled.export_price_cny_per_kwh
     scaled.fuel_price_cny = {c: 10 * v for c, v in scaled.fuel_price_cny.items()}
     scaled.carbon_credit_price_cny_per_t *= 10
+    for mode in ("finance_lease", "bank_loan"):       # the minimum ticket is money too
+        scaled.financing_terms[mode, "all"] = {"min_ticket_cny": 10 * base.term(mode, "min_ticket_cny")}
     _, r1 = solve(scaled)
     assert r1.plan == r0.plan
     assert r1.objective == pytest.approx(10 * r0.objective, rel=1e-6)
