@@ -22,6 +22,7 @@ import copy
 import hashlib
 import json
 import math
+import numbers
 import re
 import types
 import typing
@@ -34,7 +35,7 @@ from pydantic import BaseModel
 
 from . import paths
 from .errors import InputError, problem, suggest
-from .schema import Park, Scenario, Site, is_number, key_text, validate_model
+from .schema import CARRIER_UNITS, Park, Scenario, Site, is_number, key_text, validate_model
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 50
@@ -395,9 +396,18 @@ def apply_override(tree: ModelTree | None, root: type, key: str, value: Any, def
     return norm
 
 
-def _check_assumptions(tree: Any, defaults: Any, path: str) -> list[str]:
-    """Assumption keys must exist in the data defaults; leaves must keep the default's type."""
+def _assumption_ranges() -> dict:
+    from .reference import assumption_ranges
+
+    return assumption_ranges()
+
+
+def _check_assumptions(tree: Any, defaults: Any, path: str, ranges: Any = None) -> list[str]:
+    """Assumption keys must exist in the data defaults; leaves must keep the default's type and lie in the
+    ``range`` (numbers) or ``choices`` (text) given next to the default in data/defaults.yaml."""
     out: list[str] = []
+    if ranges is None:
+        ranges = _assumption_ranges()
     if not isinstance(tree, dict):
         return [problem(path, tree, "must be a mapping of assumption groups (see data/defaults.yaml)")]
     for k, v in tree.items():
@@ -407,14 +417,23 @@ def _check_assumptions(tree: Any, defaults: Any, path: str) -> list[str]:
             out.append(problem(p, v, "unknown assumption; known here: " + ", ".join(map(str, defaults)), hints))
             continue
         d = defaults[k]
+        limits = ranges.get(k) if isinstance(ranges, dict) else None
+        limits = limits if isinstance(limits, dict) else {}
         if isinstance(d, dict):
-            out += _check_assumptions(v, d, p)
+            out += _check_assumptions(v, d, p, limits)
         elif isinstance(d, bool):
             if not isinstance(v, bool):
                 out.append(problem(p, v, "must be true or false"))
         elif is_number(d):
+            lo, hi = limits.get("range", (-math.inf, math.inf))
             if not is_number(v):
                 out.append(problem(p, v, f"must be a number (default {d})"))
+            elif not (math.isfinite(v) and lo <= v <= hi):
+                out.append(problem(p, v, f"must be between {lo:g} and {hi:g} (default {d}; range in "
+                                         "data/defaults.yaml)"))
+        elif isinstance(d, str) and limits.get("choices") and v not in limits["choices"]:
+            out.append(problem(p, v, "must be one of " + ", ".join(map(str, limits["choices"])),
+                               suggest(str(v), list(map(str, limits["choices"])))))
         elif isinstance(d, str) and not (isinstance(v, str) or (
                 isinstance(v, list) and v and all(isinstance(x, str) for x in v))):
             out.append(problem(p, v, f"must be text or a list of texts (default {d!r})"))
@@ -772,6 +791,51 @@ def _check_files(site: Site, prefix: str) -> list[str]:
     return out
 
 
+MAX_LIFETIME_YEARS = 50           # measures (catalog, params overrides, custom quotes): 1..50 years
+MAX_CUSTOM_CAPEX_CNY = 1e10
+
+
+def _check_custom_measures(site: Site, prefix: str) -> list[str]:
+    """Ranges that need the site: a custom measure saves at most the site's own use of that carrier (annual_kwh;
+    the listed fuels, or the sector default when ``fuels`` is left out) and lives 1..50 years; capex <= 1e10
+    CNY; lifetime overrides in ``measures.params`` 1..50 years."""
+    from .load import fuel_use_by_end_use
+
+    pre = f"{prefix}." if prefix else ""
+    out: list[str] = []
+    kwh = site.electricity.annual_kwh
+    fuels_in = [f.model_dump() for f in site.fuels] if "fuels" in site.model_fields_set else None
+    have: dict[str, float] = {}
+    for q in fuel_use_by_end_use(fuels_in, site.sector, kwh).values():
+        for carrier, x in q.items():
+            have[carrier] = have.get(carrier, 0.0) + x
+    for mid, params in site.measures.params.items():
+        life = params.get("lifetime_years")
+        if is_number(life) and not 1 <= life <= MAX_LIFETIME_YEARS:
+            out.append(problem(f"{pre}measures.params.{mid}.lifetime_years", life,
+                               f"must be between 1 and {MAX_LIFETIME_YEARS} years"))
+    for i, spec in enumerate(site.measures.custom):
+        path = f"{pre}measures.custom[{i}]"
+        life, capex = spec.get("lifetime_years"), spec.get("capex_cny")
+        if is_number(life) and not 1 <= life <= MAX_LIFETIME_YEARS:
+            out.append(problem(f"{path}.lifetime_years", life, f"must be between 1 and {MAX_LIFETIME_YEARS} years"))
+        if is_number(capex) and capex > MAX_CUSTOM_CAPEX_CNY:
+            out.append(problem(f"{path}.capex_cny", capex, f"must be at most {MAX_CUSTOM_CAPEX_CNY:.0e} CNY"))
+        saving = spec.get("annual_electricity_saving_kwh")
+        if is_number(saving) and abs(saving) > kwh:
+            out.append(problem(f"{path}.annual_electricity_saving_kwh", saving, f"must be between -{kwh:,.0f} and "
+                               f"{kwh:,.0f} kWh/yr (the site's electricity.annual_kwh)"))
+        fuels = spec.get("annual_fuel_saving")
+        for carrier, qty in (fuels.items() if isinstance(fuels, dict) else ()):
+            limit = have.get(carrier, 0.0)
+            if is_number(qty) and abs(qty) > limit * (1 + 1e-9):
+                unit = CARRIER_UNITS.get(carrier, "units")
+                out.append(problem(f"{path}.annual_fuel_saving.{key_text(carrier)}", qty,
+                                   f"must be between -{limit:,.0f} and {limit:,.0f} {unit}/yr (the site's use of "
+                                   f"{carrier})"))
+    return out
+
+
 def _annotate(lines: list[str], sources: list[tuple[str, str]]) -> list[str]:
     """Mark problem lines that concern an overridden key with where the value came from."""
     out = []
@@ -876,12 +940,13 @@ def resolve(model_path_or_dict: str | Path | dict, scenarios: Sequence[str | Pat
         problems += _check_place(model, "")
         for i, firm in enumerate(model.firms):
             problems += _check_place(firm, f"firms[{i}]") + _check_files(firm, f"firms[{i}]")
+            problems += _check_custom_measures(firm, f"firms[{i}]")
             _sync_assumptions(firm, firm.assumptions)
         if isinstance(model.assumptions.get("plan"), dict):
             model.assumptions["plan"]["years"] = model.plan.years
             model.assumptions["plan"]["horizon_years"] = model.plan.horizon_years
     else:
-        problems += _check_place(model, "") + _check_files(model, "")
+        problems += _check_place(model, "") + _check_files(model, "") + _check_custom_measures(model, "")
         _sync_assumptions(model, model.assumptions)
     if problems:
         raise InputError(_annotate(problems, sources))
@@ -962,6 +1027,96 @@ def _check_measures(resolved: "Resolved") -> None:
         raise InputError(problems)
 
 
+# ============================================================================================== run options
+MAX_TIME_LIMIT_S = 7 * 24 * 3600.0     # a week: longer is a typo
+MAX_ALTERNATIVES = 20
+MAX_EXPLAIN = 50
+MAX_THREADS = 256
+RUN_OPTION_RANGES = {      # documented in README (Commands); one line each, exit code 2
+    "time_limit": f"a number of seconds > 0 and <= {MAX_TIME_LIMIT_S:.0f}",
+    "gap": "a relative gap >= 0 and < 1 (e.g. 0.001 = 0.1 %)",
+    "years": "null (the model's plan.years) or a whole number from 1 to {max_years}",
+    "alternatives": f"a whole number from 0 to {MAX_ALTERNATIVES}",
+    "explain": f"a whole number from 0 to {MAX_EXPLAIN}",
+    "threads": f"null or a whole number from 1 to {MAX_THREADS}",
+    "workers": f"a whole number from 0 (in this process) to {MAX_THREADS}",
+}
+
+
+def run_option_problems(**options: Any) -> list[str]:
+    """Problems with solver/run options (``time_limit``, ``gap``, ``years``, ``alternatives``, ``explain``,
+    ``threads``; only those given are checked): the ranges of ``RUN_OPTION_RANGES``, NaN and booleans refused."""
+    from .schema import MAX_PLAN_YEARS
+
+    def whole(v: Any, lo: int, hi: int) -> bool:
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool) and lo <= v <= hi
+
+    def real(v: Any) -> bool:
+        return is_number(v) and math.isfinite(v)
+
+    ok = {"time_limit": lambda v: real(v) and 0 < v <= MAX_TIME_LIMIT_S,
+          "gap": lambda v: real(v) and 0 <= v < 1,
+          "years": lambda v: v is None or whole(v, 1, MAX_PLAN_YEARS),
+          "alternatives": lambda v: whole(v, 0, MAX_ALTERNATIVES),
+          "explain": lambda v: whole(v, 0, MAX_EXPLAIN),
+          "threads": lambda v: v is None or whole(v, 1, MAX_THREADS),
+          "workers": lambda v: v is None or whole(v, 0, MAX_THREADS)}
+    out = []
+    for name, value in options.items():
+        if not ok[name](value):
+            out.append(problem(name, value, RUN_OPTION_RANGES[name].format(max_years=MAX_PLAN_YEARS)))
+    return out
+
+
+def check_model_argument(model: Any, scenario: Any = (), set_values: Any = ()) -> None:
+    """The API's ``model``/``scenario``/``set_values`` arguments have usable types (else InputError, not
+    TypeError): model a path, a mapping or a Resolved; scenario a name/path or a list of them; set_values
+    'KEY=VALUE' strings or a mapping."""
+    out = []
+    if not isinstance(model, (str, Path, dict, Resolved)) or (isinstance(model, str) and not model.strip()):
+        out.append(problem("model", model, "a site/park YAML path, a mapping of model fields or a Resolved"))
+    items = [scenario] if isinstance(scenario, (str, Path, Scenario)) else scenario
+    if not isinstance(items, (list, tuple)) or not all(isinstance(s, (str, Path, Scenario)) for s in items):
+        out.append(problem("scenario", scenario, "a scenario name or file, or a list of them"))
+    if not isinstance(set_values, dict) and (isinstance(set_values, str) or not isinstance(set_values, (list, tuple))
+                                              or not all(isinstance(x, str) for x in set_values)):
+        out.append(problem("set_values", set_values, "a list of 'key=value' strings or a mapping"))
+    if out:
+        raise InputError(out)
+
+
+def check_run_options(**options: Any) -> None:
+    """Raise InputError listing ``run_option_problems(**options)``, if any."""
+    bad = run_option_problems(**options)
+    if bad:
+        raise InputError(bad)
+
+
+def check_buildable(resolved: "Resolved") -> None:
+    """Run the input steps of ``plan``/``park`` short of any solve (so ``validate`` accepts nothing they reject):
+    every site's or firm's problem is built (metered CSV content, weather and PV profile files read, load shape,
+    tariff, subsidies, catalog changes) and a park's own data is checked. Raises InputError, firm lines
+    prefixed ``firms[i].``."""
+    from .site import build_problem
+
+    if resolved.kind == "site":
+        build_problem(resolved)
+        return
+    from .park import park_data
+
+    problems: list[str] = []
+    for i, firm in enumerate(resolved.model.firms):
+        r = Resolved(kind="site", model=firm, assumptions=firm.assumptions, config_hash=resolved.config_hash,
+                     source_path=resolved.source_path)
+        try:
+            build_problem(r)
+        except InputError as exc:
+            problems += [f"firms[{i}].{line}" for line in exc.problems]
+    if problems:
+        raise InputError(problems)
+    park_data(resolved)
+
+
 def run_validate(args: Any) -> int:
     """``pathways validate FILE...``: print one ok line per good file; raise InputError listing the problems of
     the others (every line starts with the file name)."""
@@ -983,6 +1138,7 @@ def run_validate(args: Any) -> int:
             else:
                 resolved = resolve(name)
                 _check_measures(resolved)
+                check_buildable(resolved)
                 print(_summary(label, resolved))
         except InputError as exc:
             problems += [line if line.startswith(label + ":") else f"{label}: {line}" for line in exc.problems]

@@ -5,6 +5,7 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_TIME_LIMIT = 4
+EXIT_SOLVER_ERROR = 5           # the solver failed (numerical trouble, crash): no plan it can prove
 
 
 class InputError(ValueError):
