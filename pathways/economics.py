@@ -45,7 +45,7 @@ Financing modes (owner's view; terms in data/catalog/financing.csv by mode and a
   real terms of the model the instalment paid at point k is worth annuity x (1 + inflation)^(t - 1 - k) (the loan
   is taken in year t's money). An interest subsidy (``interest_subsidy_pp`` percentage points of the outstanding
   balance for ``interest_subsidy_years``) is paid back to the owner. A mode needs at least ``min_ticket_cny``
-  financed. Otherwise as ``own``: the owner holds, depreciates and insures the asset.
+  financed (the lender's minimum ticket). Otherwise as ``own``: the owner holds, depreciates and insures the asset.
 
 Tax (``Economics.tax_rate``; 0 = the pre-tax view): the owner's yearly corporate income tax changes by
 rate x (yearly owner flows + principal repaid - depreciation), booked at the end of each year; capex is
@@ -53,14 +53,20 @@ depreciated straight line over the measure's tax life from the year after it is 
 net capex, replacements on their full capex, only by whoever pays them: the owner); the upfront subsidy is treated
 as non-taxable income whose spending is not depreciated; interest and fees are deductible, principal is not; the
 purchase credit for qualifying energy-saving equipment (``tax_credit_frac`` of the owner's net capex) reduces the
-tax of the purchase year. The firm is assumed to have taxable profit from its business to use a negative change
+tax of the purchase year (interest and fees are deductible). The firm is assumed to have taxable profit from its business to use a negative change
 (a tax shield) in the same year. The residual value at H is not taxed.
 
 Paybacks: the *investment payback* of an action is its net capex (capex less upfront subsidy, whoever finances it)
 over its gross first-year saving (energy savings + yearly subsidies + carbon revenue - O&M - service fees, before
-tax and financing); the *cash payback* is the first time, counted from the start of the action's year, at which the
+tax and financing), the same in every financing mode; the *cash payback* is the first time, counted from the start of the action's year, at which the
 owner's cumulative cash of the action (upfront, fees, instalments, ESCO payments, tax, savings) turns non-negative,
-interpolated within the year.
+interpolated within the year. The owner's payback limit applies to the investment payback of owner-financed
+modes (or to the cash payback with ``payback_basis: cash``), with a relative tolerance of 1e-9.
+
+The owner's money (``evaluator.cash_position`` and the MILP's ``budget`` rows): the budget of each plan year pays
+first (unspent budget carries over only with ``budget_carry_over``); with reinvested savings the plan's net yearly
+flows of earlier years (after instalments, fees and tax) are a savings pool that each saving leaves once; the
+plan's cash position never goes below zero.
 """
 from __future__ import annotations
 

@@ -267,13 +267,14 @@ WHY_TEXT = {
                     "emc_pv": "a third party owns the PV and sells its power at a discount",
                     "roof_lease": "the roof is rented to a PV investor",
                     "finance_lease": "a finance lease spreads the capex",
+                    "bank_loan": "a bank loan spreads the capex",
                     "guaranteed_savings": "an ESCO guarantees the savings for a fee"}},
     "zh": {"npv": "{h}年净现值 {v:+,.0f} 元", "payback": "投资 {v:.1f} 年回收", "cash_payback": "业主现金 {v:.1f} 年回正", "co2": "年减排 {v:,.1f} 吨CO2",
            "budget": "（当年预算已用尽）", "needs": "需先实施 {v}", "negative": "单独看不盈利，但能解锁或增强其他措施",
            "context": "单独评估满足回收期要求；与其他措施叠加后节省被分摊",
            "mode": {"shared_savings": "节能服务公司出资并分享节能收益", "energy_cost_hosting": "节能服务公司以固定费用托管该用能环节",
                     "emc_pv": "第三方投资光伏并以折扣电价售电", "roof_lease": "屋顶出租给光伏投资方",
-                    "finance_lease": "融资租赁分摊投资", "guaranteed_savings": "节能服务公司保证节能量并收取服务费"}},
+                    "finance_lease": "融资租赁分摊投资", "bank_loan": "银行贷款分摊投资", "guaranteed_savings": "节能服务公司保证节能量并收取服务费"}},
 }
 
 

@@ -7,10 +7,14 @@ Sizing rules of the catalog (``data/catalog/measures.csv``):
 * ``battery_kwh``: one option, continuous kWh up to the site's peak load x duration; value curve by
   ``pathways.value.battery_value_curve`` on the baseline load without PV (representative days).
 * ``heat_kw``: a heat source for its end use when the site burns the replaced carrier there; two size steps
-  (the catalog's maximum share of the heat demand and half of it); kW_th = share x useful heat / full-load hours.
+  (the catalog's maximum share of the heat demand and half of it); kW_th = min(share x useful heat / full-load
+  hours of that end use, capacity of the site's listed boiler/furnace) (``pathways.heat_demand``); a listed unit's
+  efficiency and hours replace the defaults.
 * ``end_use_kwh``: capex per MWh/yr of the end use it acts on; saving fraction of that end use.
-* ``fixed``: one per site; capex fixed + per MWh of site energy; a site-wide saving fraction acts on every end use
-  (after the rebound share), a saving fraction with an end use on that end use only.
+* ``fixed``: one per site; capex fixed + per MWh of site energy; a site-wide saving fraction (management and
+  digital measures, after the rebound share) acts on the end uses of the measure's scope (data/catalog/scope.csv),
+  on a fuel end use times the share of its energy (LHV) burnt as one of the scope's carriers; a saving fraction
+  with an end use on that end use only.
 Cluster-scale measures are left out of single-site plans. Measures without any benefit the model can value
 (green certificates under location-based accounting, stand-alone carbon services) stay candidates: the plan
 explains why they are not taken.
@@ -28,6 +32,7 @@ from .cities import Location, resolve_location
 from .config import Resolved
 from .economics import Economics
 from .errors import InputError, problem as problem_line
+from .heat_demand import climate_zone, default_full_load_hours, heat_equipment, heat_source_kw
 from .load import fuel_use_by_end_use, hourly_load_kw, load_from_csv, load_sector_defaults
 from .problem import Option, Problem
 from .pv import installable_kwp, profile_for_station, read_user_profile
@@ -36,8 +41,8 @@ from .value import battery_value_curve
 
 ELECTRIC_END_USES = ("motors_fans_pumps", "compressed_air", "lighting", "hvac", "process_electric", "other_electric")
 FUEL_END_USES = ("process_heat", "steam", "space_heat")
-PV_MODES = ("own", "emc_pv", "roof_lease", "finance_lease")
-BATTERY_MODES = ("own", "finance_lease")
+PV_MODES = ("own", "emc_pv", "roof_lease", "finance_lease", "bank_loan")
+BATTERY_MODES = ("own", "finance_lease", "bank_loan")
 
 
 @dataclass
@@ -167,6 +172,19 @@ def _financing_terms(catalog: Catalog) -> dict[tuple[str, str], dict[str, float]
     return {(mode, "all"): dict(v) for mode, v in catalog.financing.items()}
 
 
+def scope_share(m: Measure, end_use: str, fuel_qty: dict[str, float], fuels: dict) -> float:
+    """Share of an end use a management/digital measure acts on (its row of data/catalog/scope.csv): 1 for a
+    listed electric end use when electricity is a listed carrier; for a listed fuel end use the share of its
+    energy (LHV) burnt as a listed carrier; 0 otherwise."""
+    if end_use not in m.acts_on_end_uses:
+        return 0.0
+    if end_use in ELECTRIC_END_USES:
+        return 1.0 if "electricity" in m.acts_on_carriers else 0.0
+    total = sum(v * fuels[c].lhv_kwh_per_unit for c, v in fuel_qty.items())
+    inside = sum(v * fuels[c].lhv_kwh_per_unit for c, v in fuel_qty.items() if c in m.acts_on_carriers)
+    return inside / total if total > 0 else 0.0
+
+
 def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Problem, SiteContext]:
     """The site's planning problem and its context (raises InputError for bad input)."""
     site = resolved.model
@@ -200,7 +218,7 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
                                 params=m_cfg.params, custom=m_cfg.custom)
     allowed_modes = set(site.finance.allowed_financing_modes or [])
     site_mwh = (annual_kwh + sum(v * fuels[c].lhv_kwh_per_unit for q in fuel_use.values() for c, v in q.items())) / 1e3
-    full_load_hours = annual_kwh / float(load_kw.max()) if load_kw.max() > 0 else 8760.0
+    zone = climate_zone(loc.city_id, province)
     fuel_heat = {c: f.lhv_kwh_per_unit * f.boiler_efficiency for c, f in fuels.items()}
     subsidy_share = a.get("subsidies", {})
 
@@ -281,22 +299,27 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
             carrier = getattr(m, "replaces_carrier", "") or ""
             if not q or (carrier and q.get(carrier, 0.0) <= 0) or (carrier and len(q) > 1):
                 continue
-            heat_kwh = sum(v * fuel_heat[c] for c, v in q.items())
+            eq = heat_equipment(site.equipment, m.end_use, carrier)     # the site's own boiler/furnace
+            eff = (eq.efficiency if eq and eq.efficiency else 0.0) or float(P.get("replaced_boiler_efficiency", 0.0))
+            hours = (eq.full_load_hours if eq and eq.full_load_hours else 0.0) or \
+                default_full_load_hours(m.end_use, zone, site.electricity.shifts).hours
+            heat_kwh = sum(v * (fuels[c].lhv_kwh_per_unit * eff if eff else fuel_heat[c]) for c, v in q.items())
             max_share = float(P.get("max_share_of_heat_demand", 1.0))
             for step, share in (("", max_share), ("@half", max_share / 2)):
-                kw_th = share * heat_kwh / full_load_hours
+                kw_th = heat_source_kw(share, heat_kwh, hours, eq.capacity_kw if eq else float("inf"))
                 new.append(Option(option_id=f"{m.measure_id}{step}", kind="heat", modes=modes, size=kw_th,
                                   size_unit="kW_th", capex_cny=float(P["capex_cny_per_unit"]) * kw_th,
                                   heat_end_use=m.end_use, heat_share=share, heat_cop=float(P.get("cop", 1.0)),
-                                  replaced_efficiency=float(P.get("replaced_boiler_efficiency", 0.0)),
+                                  replaced_efficiency=eff,
                                   chain_rank=1, **{**common, "exclusive_groups": (f"heat_source@{m.end_use}",)}))
         else:
             effects: list[tuple[str, float]] = []
             site_frac = float(P.get("site_energy_saving_frac", 0.0)) * (1 - float(P.get("rebound_frac", 0.0)))
             rank = 0
             if site_frac > 0:
-                effects = [(e, site_frac) for e in [*elec_end_uses, *fuel_use]]
-                rank = 2
+                effects = [(e, site_frac * f) for e in [*elec_end_uses, *fuel_use]
+                           if (f := scope_share(m, e, fuel_use.get(e, {}), fuels)) > 0]
+                rank = 2 if effects else 0
             elif m.end_use in elec_end_uses and P.get("electricity_saving_frac"):
                 effects = [(m.end_use, float(P["electricity_saving_frac"]))]
             elif m.end_use in fuel_use and P.get("fuel_saving_frac"):
@@ -355,6 +378,8 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
                       if any(np.isfinite(site.co2_targets())) else None),
         reinvest_savings=site.finance.reinvest_savings, payback_limit_years=site.finance.payback_limit_years,
         portfolio_payback_limit_years=site.finance.portfolio_payback_limit_years,
+        management_cap_frac=float(a.get("savings", {}).get("management_cap_frac", 1.0)),
+        carrier_warning_frac=float(a.get("savings", {}).get("carrier_warning_frac", 0.30)),
         carbon_credit_price_cny_per_t=float(a["carbon"]["carbon_inclusion_price_cny_per_t"]),
         shadow_carbon_price_cny_per_t=float(a["carbon"].get("shadow_price_cny_per_t", 0.0) or 0.0),
         financing_terms=_financing_terms(catalog), tax_basis=tax_settings(resolved)[0],
