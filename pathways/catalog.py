@@ -4,8 +4,17 @@ Data (``data/catalog/``, described in its README.md):
 
 * ``measures.csv``: the registry, one row per measure (columns: see ``REGISTRY_COLUMNS``).
 * ``parameters.csv``: long table ``measure_id, parameter, value, unit, year, source, is_estimate``.
-* ``financing.csv``: ESCO/EMC/lease contract terms ``mode, parameter, value, unit, year, source, is_estimate``.
+* ``financing.csv``: ESCO/EMC/lease/loan contract terms ``mode, asset_class, parameter, value, unit, year, source,
+  is_estimate``; asset_class ``all`` is the fallback of a mode (``Catalog.financing`` = the ``all`` rows,
+  ``Catalog.financing_by_class`` = every (mode, class), ``Catalog.financing_terms(mode, class, province, year)``
+  merges them with the national and provincial interest subsidies).
+* ``interest_subsidies.csv`` (optional): provincial interest subsidies (贴息) ``province, mode, asset_class,
+  parameter, ...``; provinces as in ``data/province_regions.csv``.
 * ``excluded.csv``: options the report rules out for SMEs (CCUS, self-built wind, ...), with its reason.
+* ``scope.csv``: what each measure with ``site_energy_saving_frac`` acts on: ``measure_id, end_uses, carriers, year,
+  source, is_estimate`` (``;``-separated end uses, and carriers among ``electricity`` and the fuel carriers). A
+  management or digital measure saves its fraction only on those end uses, and on a fuel end use only on the part
+  burnt as one of its carriers (``Measure.acts_on_end_uses``, ``Measure.acts_on_carriers``).
 
 Sizing rules (``Measure.sizing_rule``; the planner relies on them):
 
@@ -23,7 +32,8 @@ Sizing rules (``Measure.sizing_rule``; the planner relies on them):
   carriers at LHV). For a cluster measure "site" means the whole park.
 
 Savings: ``electricity_saving_frac`` / ``fuel_saving_frac`` apply to the measure's own end use (any sizing rule);
-``site_energy_saving_frac`` to all site energy, reduced by ``rebound_frac``. Digital and other enabling measures
+``site_energy_saving_frac`` to the end uses and carriers of the measure's row in ``scope.csv``, reduced by
+``rebound_frac``. Digital and other enabling measures
 raise the saving fractions of the measures in ``enables`` by ``enable_boost_frac`` (relative).
 
 Assumptions: all money is CNY of the base year (2025) in real terms; fractions are in [0, 1]; a measure
@@ -37,7 +47,8 @@ Custom measures (vendor quotes, ``measures.custom`` in a site file) are dicts wi
 ``id``, ``family``, ``name_en``, ``capex_cny``, ``lifetime_years`` (required) and ``name_zh``,
 ``description_en``, ``annual_electricity_saving_kwh`` (kWh/yr, negative = more use), ``annual_fuel_saving``
 ({carrier: quantity per year in the carrier's unit}), ``om_cny_per_year``, ``financing_modes`` (``own`` is always
-added; no PV-only modes), ``exclusive_group``, ``prerequisites`` (optional). Each becomes a ``fixed`` measure,
+added; no PV-only modes), ``exclusive_group``, ``prerequisites``, ``asset_class`` (default ``equipment``)
+(optional). Each becomes a ``fixed`` measure,
 end use ``none``, with absolute savings in parameters ``annual_electricity_saving_kwh`` and
 ``annual_fuel_saving_<carrier>``.
 """
@@ -66,8 +77,11 @@ ELECTRIC_END_USES = ("motors_fans_pumps", "compressed_air", "lighting", "hvac", 
 FUEL_END_USES = ("process_heat", "steam", "space_heat")
 END_USES = ELECTRIC_END_USES + FUEL_END_USES + ("all_electricity", "all_energy", "none")
 FINANCING_MODES = ("own", "emc_pv", "roof_lease", "shared_savings", "guaranteed_savings", "energy_cost_hosting",
-                   "finance_lease")
+                   "finance_lease", "bank_loan")
 PV_ONLY_MODES = ("emc_pv", "roof_lease")
+ASSET_CLASSES = ("pv", "storage", "equipment", "service")   # financing terms and tax lives differ by class
+FINANCING_CLASSES = ("all",) + ASSET_CLASSES                # financing.csv: `all` is the fallback of every class
+CLASS_OF_RULE = {"roof_kwp": "pv", "battery_kwh": "storage"}   # sizing rules that fix the asset class
 ROOF_TYPES = ("metal", "concrete", "facade")
 MOUNTINGS = ("open_rack", "close_roof", "bipv_roof", "bipv_facade")
 CARRIER_UNITS = {"natural_gas": "Nm3", "coal": "t", "diesel": "L", "lpg": "kg", "purchased_steam": "t"}
@@ -75,9 +89,12 @@ FUEL_CARRIERS = tuple(CARRIER_UNITS)
 
 REGISTRY_COLUMNS = ("measure_id", "family", "name_en", "name_zh", "description_en", "sizing_rule", "size_unit",
                     "end_use", "scale", "exclusive_group", "prerequisites", "enables", "financing_modes",
-                    "roof_types", "mounting", "replaces_carrier", "source_note")
+                    "roof_types", "mounting", "replaces_carrier", "source_note", "asset_class")
 LONG_COLUMNS = ("parameter", "value", "unit", "year", "source", "is_estimate")
 EXCLUDED_COLUMNS = ("item_id", "name_en", "name_zh", "excluded_for", "reason_en", "source")
+SUBSIDY_COLUMNS = ("province", "mode", "asset_class") + LONG_COLUMNS   # interest_subsidies.csv (optional file)
+SCOPE_COLUMNS = ("measure_id", "end_uses", "carriers", "year", "source", "is_estimate")
+SCOPE_CARRIERS = ("electricity",) + FUEL_CARRIERS
 
 PER_UNIT = "<per size unit>"   # marker: the unit is derived from the measure's size_unit
 
@@ -87,7 +104,8 @@ class ParamSpec:
     """What a parameter name means, the unit it must carry and its allowed range."""
 
     unit: str
-    kind: str          # "fraction" (0..1), "nonneg" (>= 0), "positive" (> 0), "any"
+    kind: str          # "fraction" (0..1), "nonneg" (>= 0), "positive" (> 0), "positive_int", "flag" (0/1),
+                       # "year" (calendar year 2000..2100), "any"
     doc: str
 
 
@@ -117,6 +135,8 @@ PARAMETERS: dict[str, ParamSpec] = {
     "first_year_degradation_frac": ParamSpec("fraction", "fraction", "PV output loss in the first year"),
     "round_trip_efficiency": ParamSpec("fraction", "fraction", "battery AC-AC round-trip efficiency"),
     "duration_h": ParamSpec("h", "positive", "battery energy / power"),
+    "cycles_per_year": ParamSpec("1/yr", "positive", "battery throughput limit: full cycles of the usable "
+                                 "kWh per year"),
     "carbon_credit_share": ParamSpec("fraction", "fraction",
                                      "share of the site's abatement creditable (carbon inclusion, CCER)"),
     "scope2_cover_frac": ParamSpec("fraction", "fraction",
@@ -126,6 +146,12 @@ PARAMETERS: dict[str, ParamSpec] = {
     "capex_discount_frac_solar": ParamSpec("fraction", "fraction",
                                            "collective procurement: discount on tenants' solar capex"),
     "annual_electricity_saving_kwh": ParamSpec("kWh/yr", "any", "custom measures: absolute electricity saving"),
+    "tax_depreciation_years": ParamSpec("yr", "positive_int",
+                                        "straight-line tax life of the capex (1 = expensed in the year paid)"),
+    "tax_credit_frac": ParamSpec("fraction", "fraction",
+                                 "income-tax credit on the investment (energy-saving special equipment catalogue)"),
+    "carbon_credit_eligible": ParamSpec("flag", "flag",
+                                        "1 if a current CCER or carbon-inclusion methodology covers its abatement"),
 }
 for _carrier, _unit in CARRIER_UNITS.items():
     PARAMETERS[f"annual_fuel_saving_{_carrier}"] = ParamSpec(
@@ -139,8 +165,21 @@ FINANCING_PARAMETERS: dict[str, ParamSpec] = {
     "discount_frac": ParamSpec("fraction", "fraction",
                                "emc_pv: discount on the grid price; hosting: fixed fee below the baseline bill"),
     "rent_cny_per_m2_year": ParamSpec("CNY/m2/yr", "nonneg", "roof lease: rent paid to the roof owner"),
-    "interest_rate": ParamSpec("fraction/yr", "fraction", "finance lease: yearly interest rate (nominal)"),
-    "down_payment_frac": ParamSpec("fraction", "fraction", "finance lease: share of capex paid upfront"),
+    "interest_rate": ParamSpec("fraction/yr", "fraction", "lease and loan: yearly interest rate (nominal)"),
+    "down_payment_frac": ParamSpec("fraction", "fraction", "lease and loan: share of the net capex paid upfront"),
+    "fee_frac": ParamSpec("fraction of financed amount", "fraction",
+                          "lease and loan: one-off arrangement/handling fee (手续费), paid upfront"),
+    "deposit_frac": ParamSpec("fraction of financed amount", "fraction",
+                              "lease: refundable security deposit, paid upfront and returned at the end of the term"),
+    "min_ticket_cny": ParamSpec("CNY", "nonneg", "lease and loan: smallest financed amount the lender accepts"),
+    "interest_subsidy_pp": ParamSpec("fraction/yr", "fraction",
+                                     "interest subsidy (贴息) as a share of the outstanding principal per year "
+                                     "(0.015 = 1.5 percentage points)"),
+    "interest_subsidy_years": ParamSpec("yr", "nonneg", "years of the loan for which the interest subsidy is paid"),
+    "interest_subsidy_valid_from_year": ParamSpec("year", "year", "first calendar year of loans the subsidy covers"),
+    "interest_subsidy_valid_to_year": ParamSpec("year", "year", "last calendar year of loans the subsidy covers"),
+    "reference_rate_lpr_1y": ParamSpec("fraction/yr", "fraction", "bank loan: 1-yr loan prime rate (context)"),
+    "reference_rate_lpr_5y": ParamSpec("fraction/yr", "fraction", "bank loan: over-5-yr loan prime rate (context)"),
     "term_years": ParamSpec("yr", "positive", "contract term"),
     "contract_share_2021": ParamSpec("fraction", "fraction", "share of 2021 ESCO contracts by number (context)"),
 }
@@ -155,7 +194,7 @@ REQUIRED_BY_RULE = {
 }
 CUSTOM_KEYS = ("id", "family", "name_en", "name_zh", "description_en", "capex_cny", "annual_electricity_saving_kwh",
                "annual_fuel_saving", "om_cny_per_year", "lifetime_years", "financing_modes", "exclusive_group",
-               "prerequisites")
+               "prerequisites", "asset_class")
 
 
 def expected_unit(parameter: str, size_unit: str) -> str:
@@ -176,6 +215,12 @@ def _range_error(kind: str, value: float) -> str | None:
         return "a number >= 0"
     if kind == "positive" and value <= 0:
         return "a number > 0"
+    if kind == "positive_int" and (value < 1 or value != int(value)):
+        return "a whole number >= 1"
+    if kind == "flag" and value not in (0.0, 1.0):
+        return "0 or 1"
+    if kind == "year" and not (2000 <= value <= 2100 and value == int(value)):
+        return "a calendar year between 2000 and 2100"
     return None
 
 
@@ -204,10 +249,29 @@ class Measure:
     params: Mapping[str, float] = field(default_factory=dict, hash=False)
     estimated: frozenset[str] = frozenset()   # parameter names whose value is an estimate
     custom: bool = False
+    acts_on_end_uses: tuple[str, ...] = ()     # scope.csv: end uses a site-wide saving fraction acts on
+    acts_on_carriers: tuple[str, ...] = ()     # scope.csv: carriers (electricity, fuels) it acts on
+    asset_class: str = "equipment"             # one of ASSET_CLASSES: selects financing terms (financing.csv)
 
     def param(self, name: str, default: float | None = None) -> float | None:
         """Value of parameter ``name``, or ``default`` when the measure does not define it."""
         return self.params.get(name, default)
+
+    @property
+    def tax_depreciation_years(self) -> int:
+        """Straight-line tax life (parameters.csv; default the 10-yr minimum for machinery, EIT regulations
+        art. 60, or 1 = expensed for services)."""
+        return int(self.params.get("tax_depreciation_years", 1 if self.asset_class == "service" else 10))
+
+    @property
+    def tax_credit_frac(self) -> float:
+        """Income-tax credit on the investment (0 unless the catalog marks the measure as qualifying)."""
+        return float(self.params.get("tax_credit_frac", 0.0))
+
+    @property
+    def carbon_credit_eligible(self) -> bool:
+        """True if a current CCER or carbon-inclusion methodology covers the measure's abatement."""
+        return bool(self.params.get("carbon_credit_eligible", 0.0))
 
     @property
     def is_pv(self) -> bool:
@@ -225,6 +289,48 @@ class Catalog:
     financing_table: pd.DataFrame
     disabled: dict[str, str] = field(default_factory=dict)   # measure_id -> why (site changes)
     data_dir: Path | None = None
+    # {(mode, asset class): terms} of financing.csv as given (class "all" = the mode's fallback rows)
+    financing_by_class: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    # {(province, mode, asset class): subsidy terms} of interest_subsidies.csv (provincial 贴息 programmes)
+    interest_subsidies: dict[tuple[str, str, str], dict[str, float]] = field(default_factory=dict)
+    interest_subsidies_table: pd.DataFrame = field(default_factory=pd.DataFrame)   # rows with unit, source, ...
+
+    def financing_terms(self, mode: str, asset_class: str = "all", province: str | None = None,
+                        year: int | None = None) -> dict[str, float]:
+        """Contract terms of ``mode`` for an asset class: the class's rows over the mode's ``all`` rows.
+
+        With ``province`` the province's interest-subsidy programme for the mode (its class rows, else its ``all``
+        rows) competes with the national one; the programme worth more (``interest_subsidy_pp`` x
+        ``interest_subsidy_years``) is kept, not both (stacking rules differ by programme). With ``year`` (the
+        calendar year the loan is taken) a programme outside its ``interest_subsidy_valid_from_year`` ..
+        ``interest_subsidy_valid_to_year`` counts as none. An unknown mode or class raises InputError.
+        """
+        if mode not in FINANCING_MODES:
+            raise InputError(problem("financing mode", mode, "one of " + ", ".join(FINANCING_MODES),
+                                     suggest(str(mode), FINANCING_MODES)))
+        if asset_class not in FINANCING_CLASSES:
+            raise InputError(problem("asset_class", asset_class, "one of " + ", ".join(FINANCING_CLASSES),
+                                     suggest(str(asset_class), FINANCING_CLASSES)))
+        terms = {**self.financing_by_class.get((mode, "all"), {}),
+                 **self.financing_by_class.get((mode, asset_class), {})}
+        candidates = [{k: v for k, v in terms.items() if k.startswith("interest_subsidy_")}]
+        if province is not None:
+            regional = (self.interest_subsidies.get((province, mode, asset_class))
+                        or self.interest_subsidies.get((province, mode, "all")))
+            if regional:
+                candidates.append(dict(regional))
+
+        def worth(sub: dict[str, float]) -> float:
+            valid = year is None or (sub.get("interest_subsidy_valid_from_year", -math.inf) <= year
+                                     <= sub.get("interest_subsidy_valid_to_year", math.inf))
+            return sub.get("interest_subsidy_pp", 0.0) * sub.get("interest_subsidy_years", 0.0) if valid else 0.0
+
+        best = max(candidates, key=worth)
+        if worth(best) > 0:
+            terms.update(best)
+        elif any(k.startswith("interest_subsidy_") for c in candidates for k in c):
+            terms.update(interest_subsidy_pp=0.0, interest_subsidy_years=0.0)
+        return terms
 
     def by_family(self, family: str) -> list[Measure]:
         """Measures of one family in registry order; an unknown family raises InputError."""
@@ -317,22 +423,33 @@ def _catalog_dir(data_dir: str | os.PathLike | None) -> Path:
 
 
 def _read_long(rows: _Rows, key: str, key_choices: Iterable[str], specs: Mapping[str, ParamSpec],
-               units: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """Validate a long parameter table; ``units`` maps key -> size unit for per-unit parameters."""
+               units: Mapping[str, str] | None = None,
+               extra_keys: Mapping[str, Iterable[str]] | None = None) -> list[dict[str, Any]]:
+    """Validate a long parameter table; ``units`` maps key -> size unit for per-unit parameters; ``extra_keys``
+    maps further key columns (e.g. ``asset_class``) to their allowed values (a parameter is unique per key set)."""
     key_choices = tuple(key_choices)
+    extra_keys = {col: tuple(choices) for col, choices in (extra_keys or {}).items()}
     out, seen = [], set()
     for line, r in rows.rows:
         owner, name = r[key], r["parameter"]
         if owner not in key_choices:
             rows.fail(line, key, owner, f"a {key} defined in the registry", key_choices)
             continue
+        extras = {col: r[col] for col in extra_keys}
+        wrong = [col for col, choices in extra_keys.items() if extras[col] not in choices]
+        for col in wrong:
+            rows.fail(line, col, extras[col], "one of " + ", ".join(extra_keys[col]), extra_keys[col])
+        if wrong:
+            continue
         if name not in specs:
             rows.fail(line, "parameter", name, "a documented parameter name (see pathways.catalog)", specs)
             continue
-        if (owner, name) in seen:
-            rows.fail(line, "parameter", name, f"once per {key} (duplicate for {owner})")
+        ident = (owner, *extras.values(), name)
+        if ident in seen:
+            rows.fail(line, "parameter", name,
+                      f"once per {' and '.join((key, *extra_keys))} (duplicate for {' '.join(ident[:-1])})")
             continue
-        seen.add((owner, name))
+        seen.add(ident)
         value = rows.number(line, "value", r["value"])
         spec = specs[name]
         if math.isfinite(value):
@@ -351,7 +468,7 @@ def _read_long(rows: _Rows, key: str, key_choices: Iterable[str], specs: Mapping
         if not r["source"]:
             rows.fail(line, "source", r["source"], "a non-empty source")
         est = rows.flag(line, "is_estimate", r["is_estimate"])
-        out.append({key: owner, "parameter": name, "value": value, "unit": r["unit"],
+        out.append({key: owner, **extras, "parameter": name, "value": value, "unit": r["unit"],
                     "year": int(year) if math.isfinite(year) else None, "source": r["source"],
                     "is_estimate": est, "_line": line})
     return out
@@ -398,13 +515,16 @@ def _read_registry(rows: _Rows) -> dict[str, tuple[int, dict[str, Any]]]:
         replaces = r["replaces_carrier"] or None
         if replaces is not None:
             rows.choice(line, "replaces_carrier", replaces, FUEL_CARRIERS)
+        asset_class = rows.choice(line, "asset_class", r["asset_class"], ASSET_CLASSES)
+        if rule in CLASS_OF_RULE and asset_class in ASSET_CLASSES and asset_class != CLASS_OF_RULE[rule]:
+            rows.fail(line, "asset_class", asset_class, f"{CLASS_OF_RULE[rule]!r} for sizing_rule {rule}")
         reg[mid] = (line, {
             "measure_id": mid, "family": r["family"], "name_en": r["name_en"], "name_zh": r["name_zh"],
             "description_en": r["description_en"], "sizing_rule": rule, "size_unit": r["size_unit"],
             "end_use": end_use, "scale": r["scale"], "exclusive_group": r["exclusive_group"] or None,
             "prerequisites": _split(r["prerequisites"]), "enables": _split(r["enables"]),
             "financing_modes": modes, "roof_types": roof_types, "mounting": mounting,
-            "replaces_carrier": replaces, "source_note": r["source_note"],
+            "replaces_carrier": replaces, "source_note": r["source_note"], "asset_class": asset_class,
         })
     return reg
 
@@ -451,6 +571,91 @@ def _check_measure(m: Measure, fail) -> None:
         fail("end_use", m.end_use, "a fuel end use for fuel_saving_frac")
     if bool(m.enables) != ("enable_boost_frac" in m.params):
         fail("enables", ";".join(m.enables), "enables and enable_boost_frac given together")
+    if "site_energy_saving_frac" in m.params and not m.acts_on_end_uses:
+        fail("parameter", "site_energy_saving_frac", "a row of this measure in scope.csv (what it acts on)")
+    if m.acts_on_end_uses and "site_energy_saving_frac" not in m.params:
+        fail("measure_id", m.measure_id, "site_energy_saving_frac in parameters.csv (it has a row in scope.csv)")
+
+
+def _read_scope(rows: _Rows, ids: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """scope.csv as {measure_id: (end uses, carriers)}; raises InputError naming file, row and column."""
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for line, r in rows.rows:
+        mid = r["measure_id"]
+        if mid not in ids:
+            rows.fail(line, "measure_id", mid, "a measure_id defined in the registry", ids)
+            continue
+        if mid in out:
+            rows.fail(line, "measure_id", mid, "one row per measure (duplicate)")
+            continue
+        end_uses, carriers = _split(r["end_uses"]), _split(r["carriers"])
+        if not end_uses:
+            rows.fail(line, "end_uses", r["end_uses"], "a ;-separated list of end uses")
+        if not carriers:
+            rows.fail(line, "carriers", r["carriers"], "a ;-separated list of carriers")
+        for e in end_uses:
+            rows.choice(line, "end_uses", e, ELECTRIC_END_USES + FUEL_END_USES)
+        for c in carriers:
+            rows.choice(line, "carriers", c, SCOPE_CARRIERS)
+        if any(e in ELECTRIC_END_USES for e in end_uses) and "electricity" not in carriers:
+            rows.fail(line, "carriers", r["carriers"], "a list with electricity when electric end uses are listed")
+        if any(e in FUEL_END_USES for e in end_uses) and not set(carriers) & set(FUEL_CARRIERS):
+            rows.fail(line, "carriers", r["carriers"], "a list with a fuel carrier when fuel end uses are listed")
+        if not r["source"]:
+            rows.fail(line, "source", r["source"], "a non-empty source")
+        if not (r["year"].isdigit() and 1990 <= int(r["year"]) <= 2035):
+            rows.fail(line, "year", r["year"], "a year between 1990 and 2035")
+        rows.flag(line, "is_estimate", r["is_estimate"])
+        out[mid] = (end_uses, carriers)
+    rows.raise_if_any()
+    return out
+
+
+SUBSIDY_SET = ("interest_subsidy_pp", "interest_subsidy_years", "interest_subsidy_valid_from_year",
+               "interest_subsidy_valid_to_year")
+
+
+def _check_subsidy_set(where: str, terms: Mapping[str, float], problems: list[str]) -> None:
+    """A non-zero interest subsidy needs its years and its validity; the validity must not run backwards."""
+    if terms.get("interest_subsidy_pp", 0.0) > 0:
+        for name in SUBSIDY_SET[1:]:
+            if name not in terms:
+                problems.append(problem(where, f"no {name}", "interest_subsidy_pp > 0 needs " + ", ".join(SUBSIDY_SET)))
+    lo, hi = terms.get("interest_subsidy_valid_from_year"), terms.get("interest_subsidy_valid_to_year")
+    if lo is not None and hi is not None and hi < lo:
+        problems.append(problem(where, f"{lo:g}..{hi:g}", "interest_subsidy_valid_to_year >= valid_from_year"))
+
+
+def _provinces(cat_dir: Path) -> tuple[str, ...]:
+    """Province names of province_regions.csv next to the catalog folder, else of the package's data folder."""
+    path = cat_dir.parent / "province_regions.csv"
+    if not path.is_file():
+        from .paths import DATA_DIR
+        path = Path(DATA_DIR) / "province_regions.csv"
+    if not path.is_file():
+        return ()
+    with path.open(encoding="utf-8", newline="") as fh:
+        return tuple(r["province"] for r in csv.DictReader(fh))
+
+
+def _read_subsidies(cat_dir: Path) -> tuple[dict[tuple[str, str, str], dict[str, float]], pd.DataFrame]:
+    """interest_subsidies.csv (optional) as {(province, mode, asset class): terms} and its table."""
+    path = cat_dir / "interest_subsidies.csv"
+    if not path.is_file():
+        return {}, pd.DataFrame(columns=list(SUBSIDY_COLUMNS))
+    rows = _Rows(path, SUBSIDY_COLUMNS)
+    provinces = _provinces(cat_dir) or tuple(dict.fromkeys(r["province"] for _, r in rows.rows))
+    specs = {k: FINANCING_PARAMETERS[k] for k in SUBSIDY_SET}
+    out = _read_long(rows, "province", provinces, specs,
+                     extra_keys={"mode": FINANCING_MODES, "asset_class": FINANCING_CLASSES})
+    subsidies: dict[tuple[str, str, str], dict[str, float]] = {}
+    for row in out:
+        subsidies.setdefault((row["province"], row["mode"], row["asset_class"]), {})[row["parameter"]] = row["value"]
+    for key, terms in subsidies.items():
+        _check_subsidy_set(f"{path} {' '.join(key)}", terms, rows.problems)
+    rows.raise_if_any()
+    return subsidies, pd.DataFrame([{k: v for k, v in r.items() if k != "_line"} for r in out],
+                                   columns=list(SUBSIDY_COLUMNS))
 
 
 def _build(cat_dir: Path) -> Catalog:
@@ -475,9 +680,14 @@ def _build(cat_dir: Path) -> Catalog:
     params = _read_long(par_rows, "measure_id", ids, PARAMETERS, units)
     par_rows.raise_if_any()
 
-    fin_rows = _Rows(cat_dir / "financing.csv", ("mode",) + LONG_COLUMNS)
-    fin = _read_long(fin_rows, "mode", FINANCING_MODES, FINANCING_PARAMETERS)
+    fin_rows = _Rows(cat_dir / "financing.csv", ("mode", "asset_class") + LONG_COLUMNS)
+    fin = _read_long(fin_rows, "mode", FINANCING_MODES, FINANCING_PARAMETERS,
+                     extra_keys={"asset_class": FINANCING_CLASSES})
+    for row in fin:
+        if row["mode"] in PV_ONLY_MODES and row["asset_class"] not in ("all", "pv"):
+            fin_rows.fail(row["_line"], "asset_class", row["asset_class"], "all or pv for a PV-only mode")
     fin_rows.raise_if_any()
+    subsidies, subsidy_table = _read_subsidies(cat_dir)
 
     exc_rows = _Rows(cat_dir / "excluded.csv", EXCLUDED_COLUMNS)
     for line, r in exc_rows.rows:
@@ -488,6 +698,7 @@ def _build(cat_dir: Path) -> Catalog:
             exc_rows.choice(line, "excluded_for", scale, SCALES)
     exc_rows.raise_if_any()
 
+    scope = _read_scope(_Rows(cat_dir / "scope.csv", SCOPE_COLUMNS), ids)
     by_measure: dict[str, dict[str, float]] = {mid: {} for mid in ids}
     estimated: dict[str, set[str]] = {mid: set() for mid in ids}
     for row in params:
@@ -496,18 +707,22 @@ def _build(cat_dir: Path) -> Catalog:
             estimated[row["measure_id"]].add(row["parameter"])
     measures: dict[str, Measure] = {}
     for mid, (line, rec) in registry.items():
-        m = Measure(**rec, params=MappingProxyType(by_measure[mid]), estimated=frozenset(estimated[mid]))
+        m = Measure(**rec, params=MappingProxyType(by_measure[mid]), estimated=frozenset(estimated[mid]),
+                    acts_on_end_uses=scope.get(mid, ((), ()))[0], acts_on_carriers=scope.get(mid, ((), ()))[1])
         _check_measure(m, lambda col, val, allowed, _l=line: reg_rows.fail(_l, col, val, allowed))
         measures[mid] = m
     reg_rows.raise_if_any()
 
-    financing: dict[str, dict[str, float]] = {mode: {} for mode in FINANCING_MODES}
+    by_class: dict[tuple[str, str], dict[str, float]] = {}
     for row in fin:
-        financing[row["mode"]][row["parameter"]] = row["value"]
+        by_class.setdefault((row["mode"], row["asset_class"]), {})[row["parameter"]] = row["value"]
+    financing: dict[str, dict[str, float]] = {mode: dict(by_class.get((mode, "all"), {})) for mode in FINANCING_MODES}
     for mode in FINANCING_MODES:
         if mode != "own" and "term_years" not in financing[mode]:
             fin_rows.problems.append(problem(f"{fin_rows.path} mode {mode!r}", "no term_years",
-                                             "every contract mode needs term_years"))
+                                             "every contract mode needs term_years in its asset_class 'all' rows"))
+    for (mode, cls), terms in by_class.items():
+        _check_subsidy_set(f"{fin_rows.path} mode {mode!r} asset_class {cls!r}", terms, fin_rows.problems)
     fin_rows.raise_if_any()
 
     def table(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -515,7 +730,8 @@ def _build(cat_dir: Path) -> Catalog:
 
     excluded = pd.DataFrame([r for _, r in exc_rows.rows], columns=list(EXCLUDED_COLUMNS))
     return Catalog(measures=measures, financing=financing, excluded=excluded, parameters_table=table(params),
-                   financing_table=table(fin), data_dir=cat_dir)
+                   financing_table=table(fin), data_dir=cat_dir, financing_by_class=by_class,
+                   interest_subsidies=subsidies, interest_subsidies_table=subsidy_table)
 
 
 @lru_cache(maxsize=8)
@@ -528,7 +744,10 @@ def _copy(cat: Catalog, **changes: Any) -> Catalog:
     """A catalog whose containers can be changed without touching ``cat`` (measures themselves are frozen)."""
     base = dict(measures=dict(cat.measures), financing={k: dict(v) for k, v in cat.financing.items()},
                 excluded=cat.excluded.copy(), parameters_table=cat.parameters_table.copy(),
-                financing_table=cat.financing_table.copy(), disabled=dict(cat.disabled), data_dir=cat.data_dir)
+                financing_table=cat.financing_table.copy(), disabled=dict(cat.disabled), data_dir=cat.data_dir,
+                financing_by_class={k: dict(v) for k, v in cat.financing_by_class.items()},
+                interest_subsidies={k: dict(v) for k, v in cat.interest_subsidies.items()},
+                interest_subsidies_table=cat.interest_subsidies_table.copy())
     base.update(changes)
     return Catalog(**base)
 
@@ -543,7 +762,8 @@ def load_catalog(data_dir: str | os.PathLike | None = None) -> Catalog:
     cat_dir = _catalog_dir(data_dir).resolve()
     stamps = tuple(
         (cat_dir / n).stat().st_mtime_ns if (cat_dir / n).is_file() else -1
-        for n in ("measures.csv", "parameters.csv", "financing.csv", "excluded.csv"))
+        for n in ("measures.csv", "parameters.csv", "financing.csv", "excluded.csv", "scope.csv",
+                  "interest_subsidies.csv"))
     return _copy(_load_cached(str(cat_dir), stamps))
 
 
@@ -624,6 +844,10 @@ def _custom_measure(i: int, spec: Any, known_ids: set[str], problems: list[str])
                                     suggest(str(mode), FINANCING_MODES)))
         elif mode in PV_ONLY_MODES:
             problems.append(problem(f"{path}.financing_modes[{j}]", mode, "emc_pv and roof_lease are for PV only"))
+    asset_class = spec.get("asset_class") or "equipment"
+    if asset_class not in ASSET_CLASSES:
+        problems.append(problem(f"{path}.asset_class", asset_class, "one of " + ", ".join(ASSET_CLASSES),
+                                suggest(str(asset_class), ASSET_CLASSES)))
     prereq = spec.get("prerequisites") or []
     if isinstance(prereq, str) or not isinstance(prereq, (list, tuple)):
         problems.append(problem(f"{path}.prerequisites", prereq, "a list of measure ids"))
@@ -638,7 +862,7 @@ def _custom_measure(i: int, spec: Any, known_ids: set[str], problems: list[str])
         exclusive_group=spec.get("exclusive_group") or None, prerequisites=tuple(prereq), enables=(),
         financing_modes=modes, roof_types=(), mounting=None, replaces_carrier=None,
         source_note="vendor quote in the site model (measures.custom)", params=MappingProxyType(values),
-        custom=True)
+        custom=True, asset_class=asset_class)
 
 
 def with_site_changes(catalog: Catalog, disable: Iterable[str] = (), disable_families: Iterable[str] = (),
@@ -687,6 +911,10 @@ def with_site_changes(catalog: Catalog, disable: Iterable[str] = (), disable_fam
             bad = "a number" if x is None else _range_error(PARAMETERS[name].kind, x)
             if bad:
                 problems.append(problem(path, value, f"{name} must be {bad}"))
+                continue
+            if name == "site_energy_saving_frac" and not m.acts_on_end_uses:
+                problems.append(problem(path, value, "only for measures with a row in data/catalog/scope.csv: "
+                                        + ", ".join(k for k, v in measures.items() if v.acts_on_end_uses)))
                 continue
             good[name] = x
         if good:
@@ -747,6 +975,8 @@ def _records(cat: Catalog, measures: list[Measure]) -> list[dict[str, Any]]:
             "prerequisites": list(m.prerequisites), "enables": list(m.enables),
             "financing_modes": list(m.financing_modes), "roof_types": list(m.roof_types), "mounting": m.mounting,
             "replaces_carrier": m.replaces_carrier, "source_note": m.source_note,
+            "acts_on_end_uses": list(m.acts_on_end_uses), "acts_on_carriers": list(m.acts_on_carriers),
+            "asset_class": m.asset_class,
             "parameters": [{"parameter": r.parameter, "value": float(r.value), "unit": r.unit,
                             "year": None if pd.isna(r.year) else int(r.year), "source": r.source,
                             "is_estimate": bool(r.is_estimate)} for r in rows.itertuples()],
@@ -771,11 +1001,13 @@ def run_catalog(args) -> int:
         if rec["exclusive_group"]:
             line += f", group {rec['exclusive_group']}"
         print(line)
-        print(f"    financing: {', '.join(rec['financing_modes'])}")
+        print(f"    financing: {', '.join(rec['financing_modes'])} (asset class {rec['asset_class']})")
         if rec["prerequisites"]:
             print(f"    requires: {', '.join(rec['prerequisites'])}")
         if rec["enables"]:
             print(f"    enables: {', '.join(rec['enables'])}")
+        if rec["acts_on_end_uses"]:
+            print(f"    acts on: {', '.join(rec['acts_on_end_uses'])} ({', '.join(rec['acts_on_carriers'])})")
         for p in rec["parameters"]:
             flag = "estimate" if p["is_estimate"] else "sourced"
             print(f"    {p['parameter']} = {p['value']:g} {p['unit']}  [{flag}, {p['year']}] {p['source']}")
@@ -787,7 +1019,12 @@ def run_catalog(args) -> int:
         print("\nFinancing contract terms (data/catalog/financing.csv):")
         for r in cat.financing_table.itertuples():
             flag = "estimate" if r.is_estimate else "sourced"
-            print(f"    {r.mode}.{r.parameter} = {r.value:g} {r.unit}  [{flag}, {r.year}] {r.source}")
+            print(f"    {r.mode}[{r.asset_class}].{r.parameter} = {r.value:g} {r.unit}  [{flag}, {r.year}] {r.source}")
+        print("\nProvincial interest subsidies (data/catalog/interest_subsidies.csv):")
+        for r in cat.interest_subsidies_table.itertuples():
+            flag = "estimate" if r.is_estimate else "sourced"
+            print(f"    {r.province} {r.mode}[{r.asset_class}].{r.parameter} = {r.value:g} {r.unit}  "
+                  f"[{flag}, {r.year}] {r.source}")
         print("\nExcluded for SMEs (data/catalog/excluded.csv):")
         for r in cat.excluded.itertuples():
             print(f"    {r.item_id} ({r.excluded_for}): {r.reason_en} [{r.source}]")

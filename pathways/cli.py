@@ -25,6 +25,14 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one 'error: ...' line (exit 2) instead of the usage text, as for every other bad input."""
+
+    def error(self, message: str):  # type: ignore[override]
+        print(f"error: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
 def _add_scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", action="append", default=[], metavar="NAME",
                    help="scenario name (in scenarios/) or YAML file; repeat to compose, later ones win on no key")
@@ -33,7 +41,7 @@ def _add_scenario_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pathways", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="pathways", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("yield", help="hourly PV yield of one roof orientation (pvlib)")
@@ -62,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=int, help="plan years T (default 5)")
     p.add_argument("--alternatives", type=int, default=3, help="K best distinct alternative plans")
     p.add_argument("--lang", default="en", choices=["en", "zh"])
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also print the solver's internals (status, gap, times, the MILP's linearised NPV)")
     p.add_argument("--json", metavar="FILE|-", help="write the JSON result to FILE, or - for stdout")
     p.add_argument("--time-limit", type=float, default=60.0, help="solver time limit in seconds")
     p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap to stop at")
@@ -111,7 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["park", "generate"]:
         argv = ["park-generate", *argv[2:]]
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:       # --help (0) or a bad option (2, one line printed by _Parser.error)
+        return int(exc.code or 0)
     module_name, func_name = COMMANDS[args.command].split(":")
     try:
         run = getattr(importlib.import_module(module_name), func_name)

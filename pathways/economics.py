@@ -110,6 +110,7 @@ class Economics:
     inflation_rate: float = 0.0          # turns nominal instalments into real money
     tax_rate: float = 0.0                # corporate income tax on the owner's flows; 0 = pre-tax view
     residual_to_owner: bool = True       # False for a tenant: assets are left to the landlord
+    base_year: int = 0                   # calendar year of plan year 1 (0: programmes' validity not checked)
 
 
 def discount_factors(rate: float, horizon_years: int) -> np.ndarray:
@@ -227,6 +228,10 @@ def financing(mode: str, terms: dict[str, float], econ: Economics, start_year: i
         payment = annuity_factor(rate, n) * financed          # nominal, in year-t money
         balance = financed
         pp, sub_years = float(terms.get("interest_subsidy_pp", 0.0)), int(terms.get("interest_subsidy_years", 0))
+        taken_in = econ.base_year + t - 1           # a programme helps loans taken within its validity years
+        if econ.base_year and not (terms.get("interest_subsidy_valid_from_year", -np.inf) <= taken_in
+                                   <= terms.get("interest_subsidy_valid_to_year", np.inf)):
+            pp = 0.0
         for j in range(1, n + 1):
             k = t - 1 + j
             if k > H:

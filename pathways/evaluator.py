@@ -8,7 +8,10 @@ Attribution to actions (for explanations and ESCO contracts): chain savings are 
 (the saving of option i is the remaining fraction before it times its fraction), valued at the load-weighted
 average electricity price or the fuel price; a heat source is credited its fuel saving less the electricity it adds;
 PV is credited the value of its output on the load left after all other measures, split between segments in
-proportion to their generation; a battery its curve value. The attributions add up to the site's saving.
+proportion to their generation; a battery the saving of its dispatch on the year's net load (load after all
+other measures, less the PV serving the site; usable kWh faded by age, cycle limit, ``pathways.value.
+StorageDispatch`` on representative days) and, in kWh and CO2, its net grid import (charging losses less PV
+surplus stored) as a negative saving. The attributions add up to the site's saving.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import numpy as np
 from .economics import (OWN_LIKE, cash_payback_years, discount_factors, financing, investment_payback_years,
                         replacement_schedule, straight_line)
 from .problem import Action, Problem, chains, deemed_saving_cny
+from .value import StorageDispatch
 
 COMPONENTS = ("upfront", "fees", "energy_savings", "om", "services", "esco_payments", "instalments", "subsidy",
               "carbon_revenue", "tax", "replacement", "residual")
@@ -63,6 +67,11 @@ class PlanEvaluation:
     financing_obligation_cny: np.ndarray = None    # years 1..H: instalments, fees and payments to ESCOs/investors
     investment_payback_years: float = float("inf")
     cash_payback_years: float = float("inf")
+    battery_losses_kwh: np.ndarray = None          # years 1..H: charged - discharged kWh of the batteries
+    battery_full_cycles: np.ndarray = None         # years 1..H: discharge / usable kWh (the largest battery's)
+    # efficiency saving by carrier ("electricity" and each fuel) in the last plan year, as a share of the baseline
+    # use: chain items other than heat sources and absolute savings (fuel switching and PV not counted)
+    carrier_saving_frac: dict[str, float] = field(default_factory=dict)
 
     @property
     def abatement_t(self) -> np.ndarray:
@@ -71,6 +80,37 @@ class PlanEvaluation:
     @property
     def net_flow_cny(self) -> np.ndarray:
         return sum(self.flows.values())
+
+
+def pv_reference(problem: Problem) -> np.ndarray:
+    """The PV profile (kW per kWp) the MILP measures PV in: the first PV option's (zeros without PV)."""
+    pv = [o for o in problem.options if o.kind == "pv"]
+    return problem.pv_profiles[pv[0].profile_key] if pv else np.zeros(8760)
+
+
+def battery_fade(o, age: int) -> float:
+    """Usable share of a battery's kWh at life age ``age`` (1 = first year): (1 - fade)^(age - 1)."""
+    return (1.0 - o.battery_fade_per_year) ** (age - 1)
+
+
+def storage_dispatch(problem: Problem, o) -> StorageDispatch:
+    """The dispatch LP of battery option ``o`` on the problem's baseline load (representative days chosen from the
+    baseline load, the reference PV profile and the tariff), built once per problem and battery spec and cached on
+    the problem with its solves: the evaluator and the MILP value the battery on the same LP."""
+    cache = problem.__dict__.setdefault("_storage_lps", {})
+    key = (o.battery_duration_h, o.battery_rte, o.battery_cycles_per_year)
+    if key not in cache:
+        cache[key] = StorageDispatch(problem.baseline_electricity_kwh * problem.load_shape, pv_reference(problem),
+                                     problem.price_cny_per_kwh, problem.export_price_cny_per_kwh,
+                                     duration_h=o.battery_duration_h, rte=o.battery_rte,
+                                     cycles_per_year=o.battery_cycles_per_year)
+    return cache[key]
+
+
+def battery_dispatch(problem: Problem, o, usable_kwh: float, ratio: float, pv_kw: np.ndarray | None = None):
+    """Dispatch of battery ``o`` with ``usable_kwh`` on the load ratio x baseline less ``pv_kw`` (``Dispatch``)."""
+    pv = None if pv_kw is None or not np.any(pv_kw) else pv_kw
+    return storage_dispatch(problem, o).solve(usable_kwh, ratio, pv_kw=pv)
 
 
 def _perf(problem: Problem, age: int) -> float:
@@ -106,8 +146,10 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
     act_flows = [{c: np.zeros(H + 1) for c in COMPONENTS} for _ in range(n_act)]
     act_kwh = np.zeros((n_act, H))
     act_co2 = np.zeros((n_act, H))
-    out = {name: np.zeros(H) for name in ("elec", "imp", "gen", "self", "exp", "cost", "cost0", "em", "em0")}
+    out = {name: np.zeros(H) for name in ("elec", "imp", "gen", "self", "exp", "cost", "cost0", "em", "em0",
+                                          "bat_loss", "bat_cycles")}
     fuel_out = {c: np.zeros(H) for c in p.fuel_price_cny}
+    eff_saved = {c: np.zeros(H) for c in ["electricity", *p.fuel_price_cny]}   # efficiency savings by carrier
 
     def alive(j: int, k: int) -> bool:
         return plan[j].year <= k          # replaced like for like at the end of each life
@@ -133,7 +175,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
         for end_use, items in chain.items():
             before = saved_value.copy()
             is_elec = end_use in p.electricity_end_uses_kwh
-            R = 1.0
+            R, R_mgmt, taken = 1.0, None, []
             for i, frac in items:
                 j = act_of_opt.get(i)
                 if j is None or not alive(j, k):
@@ -144,24 +186,38 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
                 else:
                     boost = sum(opts[d].enables.get(o.measure_id, 0.0) for d in active)
                     f = min(frac * (1.0 + boost), 1.0)
-                share = R * f
+                if o.chain_rank == 2 and R_mgmt is None:
+                    R_mgmt = R                  # what reaches the management items (last in the chain)
+                taken.append((j, o, R * f))
+                R *= 1.0 - f
+            # management cap: together they leave at least (1 - cap) of R_mgmt; their savings scale alike
+            scale = 1.0
+            if R_mgmt is not None and R < (1.0 - p.management_cap_frac) * R_mgmt:
+                natural, R = R, (1.0 - p.management_cap_frac) * R_mgmt
+                scale = (R_mgmt - R) / (R_mgmt - natural)
+            for j, o, share in taken:
+                share *= scale if o.chain_rank == 2 else 1.0
+                heat_item = o.kind == "heat" and end_use == o.heat_end_use
                 if is_elec:
                     kwh = share * p.electricity_end_uses_kwh[end_use]
                     act_kwh[j, ki] += kwh
                     saved_value[j] += kwh * avg_price * esc_e[ki]
                     act_co2[j, ki] += kwh * p.grid_co2_t_per_kwh[ki]
+                    eff_saved["electricity"][ki] += kwh
                 else:
                     q = p.fuel_end_uses[end_use]
                     saved_value[j] += sum(share * v * p.fuel_price_cny[c] for c, v in q.items()) * esc_f[ki]
                     act_co2[j, ki] += sum(share * v * p.fuel_co2_t[c] for c, v in q.items())
-                    if o.kind == "heat" and end_use == o.heat_end_use:
+                    if not heat_item:               # fuel switching is not an efficiency saving
+                        for c, v in q.items():
+                            eff_saved[c][ki] += share * v
+                    else:
                         heat_kwh = share * p.useful_heat_kwh(o, end_use)
                         add = heat_kwh / o.heat_cop
                         added_kwh += add
                         act_kwh[j, ki] -= add
                         saved_value[j] -= add * avg_price * esc_e[ki]
                         act_co2[j, ki] -= add * p.grid_co2_t_per_kwh[ki]
-                R *= 1.0 - f
             saved_on[end_use] = saved_value - before
             if is_elec:
                 elec_now += R * p.electricity_end_uses_kwh[end_use]
@@ -171,11 +227,13 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
         for j in active:
             o = opts[j]
             if o.abs_electricity_kwh:
+                eff_saved["electricity"][ki] += o.abs_electricity_kwh
                 elec_now -= o.abs_electricity_kwh
                 act_kwh[j, ki] += o.abs_electricity_kwh
                 saved_value[j] += o.abs_electricity_kwh * avg_price * esc_e[ki]
                 act_co2[j, ki] += o.abs_electricity_kwh * p.grid_co2_t_per_kwh[ki]
             for c, v in o.abs_fuel.items():
+                eff_saved[c][ki] += v
                 fuel_now[c] -= v
                 saved_value[j] += v * p.fuel_price_cny[c] * esc_f[ki]
                 act_co2[j, ki] += v * p.fuel_co2_t[c]
@@ -201,20 +259,31 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
             saved_value[j] += pv_share[j] * (self_value + exp_value)
             act_kwh[j, ki] += pv_share[j] * self_kwh
             act_co2[j, ki] += pv_share[j] * self_kwh * p.grid_co2_t_per_kwh[ki]
-        bat = sum((float(np.interp(plan[j].size, *opts[j].battery_curve)) for j in active
-                   if opts[j].kind == "battery"), 0.0)
+        # batteries: dispatched on this year's own net load (load x ratio, less the PV serving the site) with the
+        # usable kWh of their age; their charging losses raise grid import and emissions
+        bat = bat_imp = bat_exp = 0.0
         for j in active:
             if opts[j].kind == "battery":
-                saved_value[j] += float(np.interp(plan[j].size, *opts[j].battery_curve)) * esc_e[ki]
+                d = battery_dispatch(p, opts[j], plan[j].size * battery_fade(opts[j], life_age(j, k)), ratio, gen)
+                bat += d.battery_value_cny
+                bat_imp += d.import_change_kwh
+                bat_exp += d.export_change_kwh
+                saved_value[j] += d.battery_value_cny * esc_e[ki]
+                act_kwh[j, ki] -= d.import_change_kwh
+                act_co2[j, ki] -= d.import_change_kwh * p.grid_co2_t_per_kwh[ki]
+                out["bat_loss"][ki] += d.losses_kwh
+                out["bat_cycles"][ki] = max(out["bat_cycles"][ki], d.full_cycles)
 
         elec_bill = (ratio * C0 * esc_e[ki] - float(self_h @ p.price_cny_per_kwh) * esc_e[ki]
                      - float(exp_h @ p.export_price_cny_per_kwh) * esc_e[ki] - bat * esc_e[ki])
         fuel_cost = sum(fuel_now[c] * p.fuel_price_cny[c] for c in fuel_now) * esc_f[ki]
         cost0 = C0 * esc_e[ki] + fuel_cost0 * esc_f[ki]
-        em = (elec_now - self_kwh) * p.grid_co2_t_per_kwh[ki] + sum(fuel_now[c] * p.fuel_co2_t[c] for c in fuel_now)
+        imp_kwh = elec_now - self_kwh + bat_imp
+        em = imp_kwh * p.grid_co2_t_per_kwh[ki] + sum(fuel_now[c] * p.fuel_co2_t[c] for c in fuel_now)
         em0 = E0 * p.grid_co2_t_per_kwh[ki] + fuel_co2_0
-        out["elec"][ki], out["imp"][ki] = elec_now, elec_now - self_kwh
-        out["gen"][ki], out["self"][ki], out["exp"][ki] = gen_total, self_kwh, gen_total - self_kwh
+        out["elec"][ki], out["imp"][ki] = elec_now, imp_kwh
+        # PV used on site counts what the batteries store (export falls by it)
+        out["gen"][ki], out["self"][ki], out["exp"][ki] = gen_total, self_kwh - bat_exp, gen_total - self_kwh + bat_exp
         out["cost"][ki], out["cost0"][ki], out["em"][ki], out["em0"][ki] = elec_bill + fuel_cost, cost0, em, em0
         for c in fuel_now:
             fuel_out[c][ki] = fuel_now[c]
@@ -331,15 +400,18 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
         pv_generation_kwh=out["gen"], pv_self_consumed_kwh=out["self"], pv_exported_kwh=out["exp"],
         fuel_by_carrier=fuel_out, energy_cost_cny=out["cost"], baseline_energy_cost_cny=out["cost0"],
         emissions_t=out["em"], baseline_emissions_t=out["em0"], actions=results, spend_cny=spend,
+        battery_losses_kwh=out["bat_loss"], battery_full_cycles=out["bat_cycles"],
         cash_position_cny=cash_position(p, spend, yearly),
         financing_obligation_cny=obligation,
         investment_payback_years=investment_payback_years(net_capex_total, gross_T),
-        cash_payback_years=cash_payback_years(sum(flows[c] for c in COMPONENTS if c != "residual"), 0))
+        cash_payback_years=cash_payback_years(sum(flows[c] for c in COMPONENTS if c != "residual"), 0),
+        carrier_saving_frac={c: float(v[p.plan_years - 1]) / base for c, v in eff_saved.items()
+                             if (base := E0 if c == "electricity" else baseline_fuel.get(c, 0.0)) > 0})
 
 
 def owner_cash_by_year(p: Problem, ev: PlanEvaluation) -> "pd.DataFrame":
-    """The owner's cash by year k = 1..H: what is paid at the start of the year (upfront, down payments,
-    replacements; upfront fees with the fees) and the flows of the year, the cumulative position (residual value
+    """The owner's cash by year k = 1..H, every column + received, - paid: what is paid at the start of the year
+    (upfront, down payments, replacements; upfront fees with the fees) and the flows of the year, the cumulative position (residual value
     excluded: it is not cash) and, in plan years, the plan's money after the year's spend; the energy bill before
     and after the plan (before ESCO contracts)."""
     import pandas as pd
@@ -352,10 +424,10 @@ def owner_cash_by_year(p: Problem, ev: PlanEvaluation) -> "pd.DataFrame":
         "year": np.arange(1, H + 1),
         "budget_cny": np.concatenate([p.budget_cny[:p.plan_years] if p.budget_cny is not None
                                       else np.full(p.plan_years, np.nan), np.zeros(H - p.plan_years)]),
-        "upfront_cny": at_start, "instalments_cny": -f["instalments"][1:], "fees_cny": fees,
+        "upfront_cny": -at_start + 0.0, "instalments_cny": f["instalments"][1:], "fees_cny": -fees + 0.0,
         "esco_payments_cny": f["esco_payments"][1:], "savings_cny": savings, "tax_cny": f["tax"][1:]})
-    table["net_cny"] = (table["savings_cny"] + table["esco_payments_cny"] + table["tax_cny"]
-                        - table["instalments_cny"] - table["fees_cny"] - table["upfront_cny"])
+    table["net_cny"] = table[["upfront_cny", "instalments_cny", "fees_cny", "esco_payments_cny", "savings_cny",
+                              "tax_cny"]].sum(axis=1)
     table["cumulative_cny"] = table["net_cny"].cumsum()
     table["cash_position_cny"] = np.concatenate([ev.cash_position_cny, np.full(H - p.plan_years, np.nan)])
     table["energy_bill_before_cny"] = ev.baseline_energy_cost_cny

@@ -19,7 +19,9 @@ import pyomo.environ as pyo
 from .config import Resolved, resolve
 from .economics import OWN_LIKE, discount_factors, within_limit
 from .evaluator import PlanEvaluation, evaluate, hosted_baseline_cost, owner_cash_by_year
-from .milp import PlanModel
+from .owner_report import plan_estimates
+from .warnings import plan_warnings
+from .milp import PlanModel, solve_with_storage_cuts
 from .problem import Action, Problem, deemed_saving_cny
 from .site import SiteContext, build_problem
 
@@ -229,7 +231,7 @@ def _binding(pm: PlanModel, problem: Problem, plan: list[Action], allowed) -> li
         for t in pm.m.budget:
             con = pm.m.budget[t]
             slack = float(pyo.value(con.upper) - pyo.value(con.body))
-            if slack <= 1e-6 * max(1.0, float(problem.budget_cny[t - 1])) + 1.0:
+            if slack <= 0.005 * max(1.0, float(problem.budget_cny[t - 1])) + 1.0:   # less than 0.5 % left
                 out.append({"family": "budget", "year": int(t), "slack_cny": slack,
                             "text": f"the owner budget of year {t} is spent in full"})
     if hasattr(pm.m, "roof"):
@@ -449,7 +451,7 @@ def plan(model, scenario=(), set_values=(), *, objective: str = "npv", years: in
     allowed = payback_filter(problem)
     pm = PlanModel(problem, objective=objective, allowed=allowed)
     left = t0 + time_limit - time.perf_counter()      # the main solve gets what building left
-    res = pm.solve(time_limit=max(left, 1e-3), gap=gap, threads=threads)
+    res = solve_with_storage_cuts(pm, time_limit=max(left, 1e-3), gap=gap, threads=threads)
     return _result(problem, ctx, resolved, pm, res, allowed, objective, alternatives, explain, time_limit, t0)
 
 
@@ -533,13 +535,17 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
                             f"its NPV {milp_npv:,.0f} CNY differs from the exact evaluation shown "
                             f"({ev.npv_cny:,.0f} CNY) by {ev.npv_cny - milp_npv:+,.0f} CNY")
     msg = "; ".join(filter(None, [msg, *notes]))
-    return PlanResult(
+    result = PlanResult(
         status=res.status, objective=objective, objective_value=res.objective, npv_cny=ev.npv_cny,
         milp_npv_cny=milp_npv, linearisation_exact=exact, mip_gap=res.mip_gap, solve_seconds=res.solve_seconds,
         total_seconds=time.perf_counter() - t0, actions=_actions_table(problem, ev), emissions_by_year=emissions,
         cash_flows=cash, totals=totals, binding_constraints=binding, explanations=explanations, rejected=rejected,
         alternatives=alts, baseline=baseline, applied_overrides=resolved.applied_overrides, site=site_info,
-        message=msg, evaluation=ev, problem=problem, owner_cash=owner_cash_by_year(problem, ev))
+        message=msg, evaluation=ev, problem=problem, owner_cash=owner_cash_by_year(problem, ev),
+        warnings=plan_warnings(problem, ev))
+    result.estimates = plan_estimates(result, ctx.catalog.parameters_table, ctx.catalog.financing_table,
+                                      resolved.assumptions)
+    return result
 
 
 def pareto(model, scenario=(), set_values=(), points: int = 5, **kw) -> pd.DataFrame:

@@ -6,13 +6,19 @@ accepted where a float is expected). Ranges are declared on the fields; cross-fi
 line per problem, e.g. ``roofs[1].tilt_deg: 95 -- must be between 0 and 90``.
 
 Fields added beyond docs/conventions.md (tell the lead when this list changes):
-    electricity.spring_festival_shutdown_days  int 0-60 or null (null: the shift pattern's default)
+    electricity.spring_festival_shutdown_days  int 0-40 or null (null: the shift pattern's default)
     equipment[].count                          int >= 1, identical units of this kind (default 1)
+    equipment[].end_use, fuel, efficiency, full_load_hours   heat equipment: optional, size the heat sources
     park.province, park.assumptions            as for a site; firms merge their own assumptions on top
     park.firms[]                               a Site plus ``id`` (filled as firm_<n> when absent) and ``tenancy``
     park.targets                               {co2_t_per_year, co2_intensity_t_per_mwh}: lists, one per plan year
                                                (null entries = no target that year)
     scenario.name                              optional in the file (defaults to the file stem)
+    tenancy_years_left                         int 1-40 or null: a tenant's years left on its lease (issue 11)
+    finance.budget_carry_over                  bool (default false): unspent budget stays available later
+    finance.payback_basis                      investment (default) | cash: which payback the limit applies to
+    finance.tax_basis                          after_tax | pre_tax | null (null: assumptions tax.basis)
+    finance.tax_rate                           0-0.5 or null (null: assumptions tax.corporate_rate)
 Defaults that are not in conventions.md: electricity.shifts 'two', roofs[].usable_fraction 0.7,
 roofs[].azimuth_deg 180, digital_maturity 2; finance.discount_rate/plan.* null here are filled by
 ``pathways.config.resolve`` from ``assumptions`` (data/defaults.yaml).
@@ -44,19 +50,22 @@ FUEL_CARRIERS = ("natural_gas", "coal", "diesel", "lpg", "purchased_steam")
 CARRIER_UNITS = {"electricity": "kWh", "natural_gas": "Nm3", "coal": "t", "diesel": "L", "lpg": "kg",
                  "purchased_steam": "t"}
 FINANCING_MODES = ("own", "emc_pv", "roof_lease", "shared_savings", "guaranteed_savings", "energy_cost_hosting",
-                   "finance_lease")
+                   "finance_lease", "bank_loan")
 MOUNTINGS = ("open_rack", "close_roof", "bipv_roof", "bipv_facade")
 ROOF_TYPES = ("metal", "concrete", "facade")
 
 MAX_PLAN_YEARS = 15
 MAX_HORIZON_YEARS = 40
 SHARE_SUM_TOLERANCE = 0.01
+MAX_PER_YEAR = 1e12            # per-year money (CNY) and CO2 (t) entries: at most 1e12
+MAX_INTENSITY_T_PER_MWH = 10.0  # park CO2 intensity targets, t/MWh of final energy (coal heat is ~0.35)
+MAX_PARK_FIRMS = 5000
 
 Family = Literal["solar", "equipment", "energy_service", "carbon", "digital"]
 Sector = Literal["machinery", "electronics", "textile_dyeing", "food", "building_materials", "plastics_rubber",
                  "chemicals", "metal_products", "printing_packaging", "furniture_wood"]
 FinancingMode = Literal["own", "emc_pv", "roof_lease", "shared_savings", "guaranteed_savings",
-                        "energy_cost_hosting", "finance_lease"]
+                        "energy_cost_hosting", "finance_lease", "bank_loan"]
 ElectricEndUse = Literal["motors_fans_pumps", "compressed_air", "lighting", "hvac", "process_electric",
                          "other_electric"]
 
@@ -101,23 +110,25 @@ Ident = Annotated[str, BeforeValidator(_id_to_str),
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-def _per_year(value: Any, *, integer: bool = False, allow_null_items: bool = False) -> Any:
-    """Check a 'number or list of numbers (one per plan year)' value; every number finite and >= 0."""
+def _per_year(value: Any, *, integer: bool = False, allow_null_items: bool = False,
+              maximum: float = MAX_PER_YEAR) -> Any:
+    """Check a 'number or list of numbers (one per plan year)' value; every number finite, >= 0, <= maximum."""
     kind = "a whole number >= 0" if integer else "a number >= 0"
+    top = f" (at most {maximum:g})"
 
     def ok(x: Any) -> bool:
         if allow_null_items and x is None:
             return True
         if integer:
-            return isinstance(x, int) and not isinstance(x, bool) and x >= 0
-        return is_number(x) and math.isfinite(x) and x >= 0
+            return isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= maximum
+        return is_number(x) and math.isfinite(x) and 0 <= x <= maximum
 
     if value is None:
         return None
     if isinstance(value, list):
         if not 1 <= len(value) <= MAX_PLAN_YEARS:
             raise _custom(f"must have one entry per plan year (1 to {MAX_PLAN_YEARS} entries)", value)
-        bad = [(f"[{i}]", x, f"must be {kind}" + (" or null" if allow_null_items else ""))
+        bad = [(f"[{i}]", x, f"must be {kind}" + (" or null" if allow_null_items else "") + top)
                for i, x in enumerate(value) if not ok(x)]
         if bad:
             raise _multi(bad)
@@ -125,8 +136,8 @@ def _per_year(value: Any, *, integer: bool = False, allow_null_items: bool = Fal
     if not allow_null_items and ok(value):
         return value
     if allow_null_items:
-        raise _custom(f"must be a list with one entry per plan year, each {kind} or null", value)
-    raise _custom(f"must be {kind}, or a list of them with one entry per plan year", value)
+        raise _custom(f"must be a list with one entry per plan year, each {kind} or null{top}", value)
+    raise _custom(f"must be {kind}, or a list of them with one entry per plan year{top}", value)
 
 
 def _check_length(value: Any, years: int, suffix: str, problems: list[tuple[str, Any, str]]) -> None:
@@ -192,7 +203,7 @@ class Electricity(_Strict):
 
     annual_kwh: float = Field(gt=0, le=1e10, description="annual electricity use, kWh")
     shifts: Literal["one", "two", "three", "continuous"] = "two"
-    spring_festival_shutdown_days: int | None = Field(None, ge=0, le=60,
+    spring_festival_shutdown_days: int | None = Field(None, ge=0, le=40,
                                                       description="days; null = the shift pattern's default")
     metered_csv: str | None = Field(None, min_length=1,
                                     description="hourly or 15-min CSV (timestamp, kw), relative to the model file")
@@ -238,6 +249,14 @@ class Equipment(_Strict):
     capacity_kw: float | None = Field(None, gt=0, le=1e6, description="rated capacity, kW")
     age_years: float | None = Field(None, ge=0, le=100, description="years in service")
     count: int = Field(1, ge=1, le=10000, description="identical units")
+    # heat equipment (boilers, furnaces, kilns): informs the sizing of the heat sources that replace it
+    end_use: Literal["process_heat", "steam", "space_heat"] | None = Field(
+        None, description="fuel end use it serves (default from kind: pathways.heat_demand.HEAT_EQUIPMENT_END_USE)")
+    fuel: Literal["natural_gas", "coal", "diesel", "lpg", "purchased_steam"] | None = Field(
+        None, description="carrier it burns (null: any fuel of its end use)")
+    efficiency: float | None = Field(None, gt=0, le=1, description="useful heat / fuel LHV")
+    full_load_hours: float | None = Field(None, gt=0, le=8760,
+                                          description="yearly heat output / capacity, h (its operating hours)")
 
 
 class Finance(_Strict):
@@ -253,6 +272,17 @@ class Finance(_Strict):
     portfolio_payback_limit_years: float | None = Field(None, gt=0, le=MAX_HORIZON_YEARS,
                                                         description="years, whole plan")
     reinvest_savings: bool = False
+    budget_carry_over: bool = Field(False, description="unspent budget of a plan year stays available in later "
+                                                       "years (false: each year's budget lapses)")
+    payback_basis: Literal["investment", "cash"] = Field(
+        "investment", description="payback_limit_years applies to the investment payback (net capex / gross yearly "
+                                  "saving) or to the owner's cash payback (instalments and fees included)")
+    tax_basis: Literal["after_tax", "pre_tax"] | None = Field(
+        None, description="NPVs after or before corporate income tax; null = assumptions tax.basis (after_tax)")
+    tax_rate: float | None = Field(None, ge=0, le=0.5,
+                                   description="corporate income tax rate, fraction; null = assumptions "
+                                               "tax.corporate_rate (0.25); small low-profit firms 0.05, high-tech "
+                                               "0.15")
     allowed_financing_modes: list[FinancingMode] | None = Field(None, min_length=1)
 
     @field_validator("budget_cny_per_year", mode="before")
@@ -317,6 +347,10 @@ class Site(_Strict):
     end_use_shares: dict[ElectricEndUse, Annotated[float, Field(ge=0, le=1)]] | None = Field(
         None, description="shares of annual_kwh by electric end use, summing to 1; null = sector default")
     roofs: list[RoofSegment] = Field(default_factory=list, max_length=200)
+    tenancy_years_left: int | None = Field(
+        None, ge=1, le=MAX_HORIZON_YEARS,
+        description="tenants: years left on the lease of the buildings; NPVs run over min(horizon, years left) and "
+                    "assets left to the landlord count no residual; null = the owner occupies its buildings")
     equipment: list[Equipment] = Field(default_factory=list, max_length=500)
     finance: Finance = Field(default_factory=Finance)
     plan: Plan = Field(default_factory=Plan)
@@ -387,8 +421,9 @@ class ParkTargets(_Strict):
 
     @field_validator("co2_t_per_year", "co2_intensity_t_per_mwh", mode="before")
     @classmethod
-    def _lists(cls, value: Any) -> Any:
-        return _per_year(value, allow_null_items=True)
+    def _lists(cls, value: Any, info) -> Any:
+        top = MAX_INTENSITY_T_PER_MWH if info.field_name == "co2_intensity_t_per_mwh" else MAX_PER_YEAR
+        return _per_year(value, allow_null_items=True, maximum=top)
 
 
 class Park(_Strict):
@@ -443,7 +478,7 @@ class Park(_Strict):
     @field_validator("programme_capacity_firms_per_year", mode="before")
     @classmethod
     def _capacity(cls, value: Any) -> Any:
-        return _per_year(value, integer=True)
+        return _per_year(value, integer=True, maximum=MAX_PARK_FIRMS)
 
     @field_validator("assumptions")
     @classmethod

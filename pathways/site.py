@@ -4,8 +4,9 @@ subsidies and the catalog turned into candidate options (one per measure x roof 
 Sizing rules of the catalog (``data/catalog/measures.csv``):
 * ``roof_kwp``: one PV option per roof segment whose roof type the measure accepts (and whose mounting, if the
   site gives one, matches); continuous kWp up to usable area x W/m2; capex per kWp.
-* ``battery_kwh``: one option, continuous kWh up to the site's peak load x duration; value curve by
-  ``pathways.value.battery_value_curve`` on the baseline load without PV (representative days).
+* ``battery_kwh``: one option, continuous kWh up to the site's peak load x duration, with its round-trip
+  efficiency, capacity fade and yearly cycle limit; valued on each plan's own net load (``pathways.value.
+  StorageDispatch``); financing own, lease, loan or investor-owned (shared savings, storage terms).
 * ``heat_kw``: a heat source for its end use when the site burns the replaced carrier there; two size steps
   (the catalog's maximum share of the heat demand and half of it); kW_th = min(share x useful heat / full-load
   hours of that end use, capacity of the site's listed boiler/furnace) (``pathways.heat_demand``); a listed unit's
@@ -34,15 +35,14 @@ from .economics import Economics
 from .errors import InputError, problem as problem_line
 from .heat_demand import climate_zone, default_full_load_hours, heat_equipment, heat_source_kw
 from .load import fuel_use_by_end_use, hourly_load_kw, load_from_csv, load_sector_defaults
-from .problem import Option, Problem
+from .problem import ASSET_CLASSES, Option, Problem
 from .pv import installable_kwp, profile_for_station, read_user_profile
 from .tariff import Tariff, build_tariff
-from .value import battery_value_curve
 
 ELECTRIC_END_USES = ("motors_fans_pumps", "compressed_air", "lighting", "hvac", "process_electric", "other_electric")
 FUEL_END_USES = ("process_heat", "steam", "space_heat")
 PV_MODES = ("own", "emc_pv", "roof_lease", "finance_lease", "bank_loan")
-BATTERY_MODES = ("own", "finance_lease", "bank_loan")
+BATTERY_MODES = ("own", "shared_savings", "finance_lease", "bank_loan")   # shared savings: storage EMC
 
 
 @dataclass
@@ -95,6 +95,7 @@ def _econ(resolved: Resolved) -> Economics:
     horizon, residual = owner_horizon_years(resolved)
     return Economics(
         inflation_rate=float(a["finance"].get("inflation_rate", 0.0)),
+        base_year=int(a["grid"]["report_year"]) + 1,
         tax_rate=rate if basis == "after_tax" else 0.0, residual_to_owner=residual,
         discount_rate=float(site.finance.discount_rate if site.finance.discount_rate is not None
                             else a["finance"]["discount_rate_real"]),
@@ -164,12 +165,12 @@ def _subsidies(option: Option, m: Measure, rules, capex_share_default: float) ->
     return option
 
 
-def _financing_terms(catalog: Catalog) -> dict[tuple[str, str], dict[str, float]]:
-    """{(mode, asset class): terms}; a catalog without asset classes gives every mode's terms to class 'all'."""
-    by_class = getattr(catalog, "financing_by_class", None)
-    if by_class:
-        return {key: dict(v) for key, v in by_class.items()}
-    return {(mode, "all"): dict(v) for mode, v in catalog.financing.items()}
+def _financing_terms(catalog: Catalog, province: str) -> dict[tuple[str, str], dict[str, float]]:
+    """{(mode, asset class): terms} with the interest-subsidy programme worth most for the site's province (its
+    validity years travel with the terms: ``economics.financing`` applies it to loans taken in those years)."""
+    modes = {mode for mode, _ in catalog.financing_by_class}
+    return {(mode, cls): catalog.financing_terms(mode, cls, province=province)
+            for mode in modes for cls in ("all", *ASSET_CLASSES)}
 
 
 def scope_share(m: Measure, end_use: str, fuel_qty: dict[str, float], fuels: dict) -> float:
@@ -285,15 +286,13 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
         elif m.sizing_rule == "battery_kwh":
             duration = float(P.get("duration_h", 2.0))
             max_kwh = float(load_kw.max()) * duration
-            sizes = np.linspace(0.0, max_kwh, 7)
-            curve = battery_value_curve(load_kw, np.zeros(8760), tariff.price_cny_per_kwh,
-                                        tariff.export_price_cny_per_kwh, sizes, duration_h=duration,
-                                        rte=float(P.get("round_trip_efficiency", 0.88)), method="repdays")
+            # valued on each plan's own net load by the evaluator and the MILP (pathways.value.StorageDispatch)
             new.append(Option(option_id=m.measure_id, kind="battery",
                               modes=tuple(x for x in modes if x in BATTERY_MODES), size=max_kwh, size_unit="kWh",
-                              capex_cny_per_unit=float(P["capex_cny_per_unit"]),
-                              battery_curve=(tuple(map(float, curve.breakpoints)), tuple(map(float, curve.value_cny))),
-                              **common))
+                              capex_cny_per_unit=float(P["capex_cny_per_unit"]), battery_duration_h=duration,
+                              battery_rte=float(P.get("round_trip_efficiency", 0.88)),
+                              battery_fade_per_year=float(P.get("degradation_frac_per_year", 0.0)),
+                              battery_cycles_per_year=float(P.get("cycles_per_year", float("inf"))), **common))
         elif m.sizing_rule == "heat_kw":
             q = fuel_use.get(m.end_use, {})
             carrier = getattr(m, "replaces_carrier", "") or ""
@@ -382,7 +381,7 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
         carrier_warning_frac=float(a.get("savings", {}).get("carrier_warning_frac", 0.30)),
         carbon_credit_price_cny_per_t=float(a["carbon"]["carbon_inclusion_price_cny_per_t"]),
         shadow_carbon_price_cny_per_t=float(a["carbon"].get("shadow_price_cny_per_t", 0.0) or 0.0),
-        financing_terms=_financing_terms(catalog), tax_basis=tax_settings(resolved)[0],
+        financing_terms=_financing_terms(catalog, province), tax_basis=tax_settings(resolved)[0],
         budget_carry_over=bool(getattr(site.finance, "budget_carry_over", False)),
         payback_basis=str(getattr(site.finance, "payback_basis", None) or "investment"))
     ctx = SiteContext(resolved=resolved, location=loc, tariff=tariff, load_kw=load_kw, catalog=catalog,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pytest
 import yaml
 
 from pathways import cli
-from pathways.catalog import (FAMILIES, FINANCING_MODES, PARAMETERS, Catalog, load_catalog, with_site_changes)
+from pathways.catalog import (ASSET_CLASSES, FAMILIES, FINANCING_MODES, PARAMETERS, Catalog, load_catalog,
+                              with_site_changes)
 from pathways.errors import InputError
 from pathways.paths import DATA_DIR
 
@@ -320,8 +322,8 @@ def test_missing_capex_and_missing_column(tmp_path):
     with pytest.raises(InputError, match="did you mean 'capex_cny_per_unit'"):
         load_catalog(tmp_path)
     shutil.rmtree(tmp_path / "catalog")
-    path = _broken_copy(tmp_path, "financing.csv", "mode,parameter,value,unit,year,source,is_estimate",
-                        "mode,parameter,value,units,year,source,is_estimate")
+    path = _broken_copy(tmp_path, "financing.csv", "mode,asset_class,parameter,value,unit,year,source,is_estimate",
+                        "mode,asset_class,parameter,value,units,year,source,is_estimate")
     with pytest.raises(InputError) as exc:
         load_catalog(tmp_path)
     assert exc.value.problems[0].startswith(f"{path} row 1, column 'unit'")
@@ -453,10 +455,10 @@ def test_cli_unknown_family_exits_2(capsys):
      "measure_id", "unique ids (first defined in row"),
     ("parameters.csv", "vsd_pumps,lifetime_years,12,yr,2025", "vsd_pumps,lifetime_years,12,yr,2025x",
      "vsd_pumps,lifetime_years", "year", "a year between 1990 and 2035"),
-    ("financing.csv", "emc_pv,term_years,25,", "emc_pv,term_yrs,25,", "emc_pv,term_yrs",
+    ("financing.csv", "emc_pv,all,term_years,25,", "emc_pv,all,term_yrs,25,", "emc_pv,all,term_yrs",
      "parameter", "did you mean 'term_years'"),
-    ("financing.csv", "emc_pv,term_years,25,yr,2025,", "emc_pv,term_years,25,yr,2025,x,", "emc_pv,term_years",
-     "<extra field>", "exactly 7 fields"),
+    ("financing.csv", "emc_pv,all,term_years,25,yr,2025,", "emc_pv,all,term_years,25,yr,2025,x,",
+     "emc_pv,all,term_years", "<extra field>", "exactly 8 fields"),
 ])
 def test_more_broken_rows_name_file_row_column(tmp_path, name, old, new, needle, column, allowed):
     path = _broken_copy(tmp_path, name, old, new)
@@ -464,3 +466,211 @@ def test_more_broken_rows_name_file_row_column(tmp_path, name, old, new, needle,
         load_catalog(tmp_path)
     line = exc.value.problems[0]
     assert line.startswith(f"{path} row {_line_of(path, needle)}, column {column!r}:") and allowed in line
+
+
+# ------------------------------------------------------------------------------------------ issue 11: money data
+NEW_FIN_PARAMS = {"fee_frac", "deposit_frac", "min_ticket_cny", "interest_subsidy_pp", "interest_subsidy_years",
+                  "interest_subsidy_valid_from_year", "interest_subsidy_valid_to_year", "reference_rate_lpr_1y",
+                  "reference_rate_lpr_5y"}
+NEW_MEASURE_PARAMS = ("tax_depreciation_years", "tax_credit_frac", "carbon_credit_eligible")
+
+
+def _fin_terms(mode: str, cls: str) -> dict[str, float]:
+    """Terms of (mode, class) from the raw CSV: the class's rows over the mode's `all` rows."""
+    out: dict[str, float] = {}
+    for want in ("all", cls):
+        out.update({r["parameter"]: float(r["value"]) for r in _rows("financing.csv")
+                    if r["mode"] == mode and r["asset_class"] == want})
+    return out
+
+
+def _subsidy(province: str, mode: str, cls: str) -> dict[str, float]:
+    return {r["parameter"]: float(r["value"]) for r in _rows("interest_subsidies.csv")
+            if (r["province"], r["mode"], r["asset_class"]) == (province, mode, cls)}
+
+
+def test_financing_terms_fall_back_to_all(cat):
+    for mode in FINANCING_MODES:
+        assert cat.financing[mode] == _fin_terms(mode, "all"), mode      # existing callers: the `all` rows
+        for cls in ASSET_CLASSES:
+            assert cat.financing_terms(mode, cls) == _fin_terms(mode, cls), (mode, cls)
+    lease_pv = cat.financing_terms("finance_lease", "pv")
+    assert lease_pv["term_years"] == _fin_terms("finance_lease", "pv")["term_years"] != \
+        cat.financing["finance_lease"]["term_years"]                     # the pv row wins over the fallback
+    assert cat.financing_terms("finance_lease", "service") == cat.financing["finance_lease"]   # no service rows
+    assert cat.financing_by_class[("shared_savings", "storage")]["esco_share_of_savings"] == pytest.approx(0.85)
+    with pytest.raises(InputError, match="did you mean 'storage'"):
+        cat.financing_terms("finance_lease", "storag")
+    with pytest.raises(InputError, match="did you mean 'bank_loan'"):
+        cat.financing_terms("bank_lone", "pv")
+
+
+def test_bank_loan_terms_from_lpr_and_min_tickets(cat):
+    loan = cat.financing["bank_loan"]
+    assert loan["reference_rate_lpr_1y"] == pytest.approx(0.030) and loan["reference_rate_lpr_5y"] == 0.035
+    assert loan["reference_rate_lpr_1y"] < loan["interest_rate"] <= loan["reference_rate_lpr_1y"] + 0.02
+    for cls in ASSET_CLASSES:   # a lease needs a bigger ticket than a loan, and charges a fee on the financed part
+        lease = cat.financing_terms("finance_lease", cls)
+        assert lease["min_ticket_cny"] >= 500_000 > cat.financing_terms("bank_loan", cls)["min_ticket_cny"]
+        assert 0.01 <= lease["fee_frac"] <= 0.03 and 0.05 <= lease["interest_rate"] <= 0.08
+
+
+def test_interest_subsidies_by_year_and_province(cat):
+    nat = _fin_terms("bank_loan", "equipment")
+    assert (nat["interest_subsidy_pp"], nat["interest_subsidy_years"]) == (0.015, 2)   # MOF 2024/2026: 1.5 pp, 2 yr
+    got = cat.financing_terms("bank_loan", "equipment", year=2025)
+    assert got["interest_subsidy_pp"] == nat["interest_subsidy_pp"]
+    assert cat.financing_terms("bank_loan", "equipment", year=int(nat["interest_subsidy_valid_to_year"]) + 1)[
+        "interest_subsidy_pp"] == 0.0                                     # expired programme
+    assert cat.financing_terms("bank_loan", "pv", year=2025)["interest_subsidy_pp"] == 0.0   # renewal only
+    assert cat.financing_terms("finance_lease", "equipment", year=2025)["interest_subsidy_pp"] == 0.0
+    js = _subsidy("Jiangsu", "bank_loan", "equipment")
+    assert js["interest_subsidy_pp"] * js["interest_subsidy_years"] > 0.015 * 2        # worth more than national
+    got = cat.financing_terms("bank_loan", "equipment", province="Jiangsu", year=2025)
+    assert (got["interest_subsidy_pp"], got["interest_subsidy_years"]) == (js["interest_subsidy_pp"],
+                                                                           js["interest_subsidy_years"])
+    gd = _subsidy("Guangdong", "bank_loan", "all")
+    assert gd["interest_subsidy_pp"] * gd["interest_subsidy_years"] < 0.015 * 2
+    got = cat.financing_terms("bank_loan", "equipment", province="Guangdong", year=2025)
+    assert got["interest_subsidy_pp"] == 0.015                            # national is worth more: kept, not summed
+    got = cat.financing_terms("bank_loan", "pv", province="Guangdong", year=2026)
+    assert (got["interest_subsidy_pp"], got["interest_subsidy_years"]) == (gd["interest_subsidy_pp"],
+                                                                           gd["interest_subsidy_years"])
+    assert cat.financing_terms("bank_loan", "pv", province="Guangdong", year=2024)["interest_subsidy_pp"] == 0.0
+    assert cat.financing_terms("bank_loan", "equipment", province="Zhejiang", year=2025)[
+        "interest_subsidy_pp"] == 0.015                                   # no provincial programme found
+
+
+def test_bank_loan_offered_wherever_finance_lease_is_and_named_everywhere(cat):
+    from pathways import economics, planner, report, schema
+    for m in cat.measures.values():
+        assert ("finance_lease" in m.financing_modes) == ("bank_loan" in m.financing_modes), m.measure_id
+    assert set(FINANCING_MODES) == set(schema.FINANCING_MODES) == set(economics.MODES)
+    for lang in ("en", "zh"):
+        assert set(FINANCING_MODES) <= set(report.MODE_TEXT[lang]), lang
+        assert {"finance_lease", "bank_loan"} <= set(planner.WHY_TEXT[lang]["mode"]), lang
+    assert report.MODE_TEXT["zh"]["bank_loan"] == "银行贷款"
+
+
+def test_asset_classes_and_tax_parameters(cat):
+    lives_by_class = {"pv": {10}, "storage": {10}, "equipment": {3, 5, 10}, "service": {1, 5, 10}}
+    for mid, m in cat.measures.items():
+        assert m.asset_class == REG[mid]["asset_class"] and m.asset_class in ASSET_CLASSES, mid
+        assert m.asset_class == {"roof_kwp": "pv", "battery_kwh": "storage"}.get(m.sizing_rule, m.asset_class)
+        assert set(NEW_MEASURE_PARAMS) <= set(PAR[mid]), mid
+        # minimum lives of EIT regulations art. 60 (3 electronic, 5 tools, 10 machinery) or expensed (1)
+        assert m.tax_depreciation_years == PAR[mid]["tax_depreciation_years"] in lives_by_class[m.asset_class], mid
+        assert m.tax_credit_frac in (0.0, 0.10), mid
+        if m.tax_credit_frac:
+            assert m.asset_class == "equipment" and "qualifying item" in _param_row(mid, "tax_credit_frac")["source"]
+    qualifying = {mid for mid, m in cat.measures.items() if m.tax_credit_frac}
+    assert {"ie4_ie5_motors", "compressed_air_upgrade", "efficient_chiller_hvac"} <= qualifying
+    assert not qualifying & {"pv_bapv_metal", "battery_storage", "energy_audit", "vsd_fans"}
+
+
+def _param_row(mid: str, name: str) -> dict[str, str]:
+    return next(r for r in _rows("parameters.csv") if r["measure_id"] == mid and r["parameter"] == name)
+
+
+def test_carbon_credit_eligibility_and_shares(cat):
+    eligible = {mid for mid, m in cat.measures.items() if m.carbon_credit_eligible}
+    assert eligible == {mid for mid, m in cat.measures.items() if m.sizing_rule == "roof_kwp"}   # distributed PV only
+    assert cat.measures["ets_ccer_readiness"].param("carbon_credit_share") == 0.0
+    assert "no CCER methodology" in _param_row("ets_ccer_readiness", "carbon_credit_share")["source"]
+    src = _param_row("carbon_inclusion_enrolment", "carbon_credit_share")["source"]
+    assert "carbon_credit_eligible = 1" in src and "distributed PV" in src
+    for mid in ("vsd_fans", "led_lighting_controls", "ems_submetering"):
+        assert "no CCER methodology" in _param_row(mid, "carbon_credit_eligible")["source"], mid
+
+
+def test_new_rows_have_unit_year_source_and_estimates_give_a_range():
+    new_rows = [r for r in _rows("financing.csv")
+                if r["parameter"] in NEW_FIN_PARAMS or r["mode"] == "bank_loan" or r["asset_class"] != "all"]
+    new_rows += _rows("interest_subsidies.csv")
+    new_rows += [r for r in _rows("parameters.csv") if r["parameter"] in NEW_MEASURE_PARAMS]
+    assert len(new_rows) > 3 * len(REG)
+    for r in new_rows:
+        assert r["unit"].strip() and r["source"].strip() and 1990 <= int(r["year"]) <= 2035, r
+        float(r["value"])
+        if r["is_estimate"] == "true":
+            assert r["source"].startswith("ESTIMATE:"), r
+            assert re.search(r"range \d[\d.]*(-| to )\d", r["source"]), r     # "range lo-hi" in the unit
+        else:
+            assert re.search(r"20[0-2]\d", r["source"]), r      # a dated document
+
+
+def test_loader_copies_financing_by_class():
+    a, b = load_catalog(), load_catalog()
+    a.financing_by_class[("finance_lease", "pv")]["term_years"] = 99
+    a.interest_subsidies[("Jiangsu", "bank_loan", "equipment")]["interest_subsidy_pp"] = 0.5
+    assert b.financing_by_class[("finance_lease", "pv")]["term_years"] != 99
+    assert b.interest_subsidies[("Jiangsu", "bank_loan", "equipment")]["interest_subsidy_pp"] != 0.5
+
+
+@pytest.mark.parametrize("name, old, new, needle, column, allowed", [
+    ("measures.csv", "own;emc_pv;roof_lease;finance_lease;bank_loan,metal,close_roof,,", None,
+     "pv_bapv_metal,", "asset_class", "'pv' for sizing_rule roof_kwp"),
+    ("financing.csv", "finance_lease,pv,term_years,", "finance_lease,pvv,term_years,", "finance_lease,pvv,",
+     "asset_class", "did you mean 'pv'"),
+    ("financing.csv", "emc_pv,all,term_years,", "emc_pv,storage,term_years,", "emc_pv,storage,",
+     "asset_class", "all or pv for a PV-only mode"),
+    ("financing.csv", "finance_lease,storage,term_years,", "finance_lease,pv,term_years,",
+     "finance_lease,pv,term_years,6", "parameter", "once per mode and asset_class"),
+    ("parameters.csv", "vsd_fans,tax_depreciation_years,10,", "vsd_fans,tax_depreciation_years,2.5,",
+     "vsd_fans,tax_depreciation_years", "value", "a whole number >= 1"),
+    ("parameters.csv", "vsd_fans,carbon_credit_eligible,0,", "vsd_fans,carbon_credit_eligible,2,",
+     "vsd_fans,carbon_credit_eligible", "value", "0 or 1"),
+    ("interest_subsidies.csv", "Jiangsu,bank_loan,equipment,interest_subsidy_pp,",
+     "Jiangsuu,bank_loan,equipment,interest_subsidy_pp,", "Jiangsuu,", "province", "did you mean 'Jiangsu'"),
+    ("interest_subsidies.csv", "Guangdong,bank_loan,all,interest_subsidy_valid_from_year,2025,",
+     "Guangdong,bank_loan,all,interest_subsidy_valid_from_year,1999,", "interest_subsidy_valid_from_year,1999",
+     "value", "a calendar year between 2000 and 2100"),
+])
+def test_money_data_errors_name_file_row_column(tmp_path, name, old, new, needle, column, allowed):
+    if new is None:   # measures.csv: change the last column (asset_class) of the pv_bapv_metal row
+        text = (CAT / name).read_text(encoding="utf-8")
+        line = next(x for x in text.splitlines() if x.startswith("pv_bapv_metal,"))
+        old, new = line, line[: line.rindex(",")] + ",equipment"
+    path = _broken_copy(tmp_path, name, old, new)
+    with pytest.raises(InputError) as exc:
+        load_catalog(tmp_path)
+    line = exc.value.problems[0]
+    assert "\n" not in line
+    assert line.startswith(f"{path} row {_line_of(path, needle)}, column {column!r}:") and allowed in line, line
+
+
+def test_subsidy_sets_must_be_complete_and_ordered(tmp_path):
+    path = _broken_copy(tmp_path, "interest_subsidies.csv", "Guangdong,bank_loan,all,interest_subsidy_years,1,",
+                        "Guangdong,bank_loan,pv,interest_subsidy_years,1,")
+    with pytest.raises(InputError) as exc:
+        load_catalog(tmp_path)
+    assert exc.value.problems == [f"{path} Guangdong bank_loan all: 'no interest_subsidy_years' -- "
+                                  "interest_subsidy_pp > 0 needs interest_subsidy_pp, interest_subsidy_years, "
+                                  "interest_subsidy_valid_from_year, interest_subsidy_valid_to_year"]
+    shutil.rmtree(tmp_path / "catalog")
+    path = _broken_copy(tmp_path, "financing.csv", "bank_loan,equipment,interest_subsidy_valid_to_year,2026,",
+                        "bank_loan,equipment,interest_subsidy_valid_to_year,2023,")
+    with pytest.raises(InputError) as exc:
+        load_catalog(tmp_path)
+    assert len(exc.value.problems) == 1 and "2024..2023" in exc.value.problems[0]
+    assert "valid_to_year >= valid_from_year" in exc.value.problems[0]
+
+
+def test_custom_measure_asset_class(cat):
+    spec = {"id": "vq", "family": "equipment", "name_en": "Quote", "capex_cny": 1e5, "lifetime_years": 10,
+            "asset_class": "storage"}
+    assert with_site_changes(cat, custom=[spec]).measures["vq"].asset_class == "storage"
+    del spec["asset_class"]
+    assert with_site_changes(cat, custom=[spec]).measures["vq"].asset_class == "equipment"
+    with pytest.raises(InputError) as exc:
+        with_site_changes(cat, custom=[{**spec, "asset_class": "batery"}])
+    assert exc.value.problems == ["measures.custom[0].asset_class: 'batery' -- one of pv, storage, equipment, "
+                                  "service"] or "did you mean" in exc.value.problems[0]
+
+
+def test_tax_parameter_overrides_are_checked(cat):
+    changed = with_site_changes(cat, params={"pv_bapv_metal": {"tax_depreciation_years": 1}})
+    assert changed.measures["pv_bapv_metal"].tax_depreciation_years == 1      # 2023 No. 37 one-off deduction
+    with pytest.raises(InputError) as exc:
+        with_site_changes(cat, params={"pv_bapv_metal": {"tax_depreciation_years": 0.5}})
+    assert "a whole number >= 1" in exc.value.problems[0]

@@ -332,3 +332,24 @@ def test_defaults_missing_provenance_is_reported(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         ref._defaults_tree.cache_clear()
+
+
+def test_money_model_defaults_tax_and_inflation():
+    """Issue 11: tax basis and rates (EIT Law arts. 4 and 28, MOF/STA 2023 No. 12) and the CPI expectation."""
+    d = ref.default_assumptions()
+    assert d["tax"]["basis"] == "after_tax"
+    assert d["tax"]["corporate_rate"] == 0.25
+    assert d["tax"]["rate_small_low_profit"] == pytest.approx(0.25 * 0.20)   # 25 % of income taxed at 20 %
+    assert d["tax"]["rate_high_tech"] == 0.15
+    assert "corporate_tax_rate" not in d["finance"]          # moved to tax.corporate_rate (one place, read)
+    assert 0.0 <= d["finance"]["inflation_rate"] <= 0.02      # between 2025 CPI (0 %) and the 2 % target
+    src = ref.assumption_sources().set_index("key")
+    assert src.loc["finance.inflation_rate", "is_estimate"]
+    assert src.loc["finance.inflation_rate", "source"].startswith("ESTIMATE:")
+    assert "range 0-0.02" in src.loc["finance.inflation_rate", "source"]
+    for key, needle in (("tax.corporate_rate", "art. 4"), ("tax.rate_high_tech", "art. 28"),
+                        ("tax.rate_small_low_profit", "2023 No. 12")):
+        assert needle in src.loc[key, "source"] and not src.loc[key, "is_estimate"], key
+    ranges = ref.assumption_ranges()
+    assert ranges["tax"]["basis"]["choices"] == ["after_tax", "pre_tax"]
+    assert ranges["tax"]["corporate_rate"]["range"] == [0, 0.5]

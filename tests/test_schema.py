@@ -61,7 +61,7 @@ BAD_FIELDS = [
     ("electricity.annual_kwh", math.inf, "finite"),
     ("electricity.annual_kwh", True, "must be a number"),
     ("electricity.shifts", "four", "one, two, three, continuous"),
-    ("electricity.spring_festival_shutdown_days", 61, "between 0 and 60"),
+    ("electricity.spring_festival_shutdown_days", 41, "between 0 and 40"),
     ("electricity.tariff.kind", "flatt", "tou, flat"),
     ("electricity.tariff.contracted_kva", 0, "> 0"),
     ("fuels[0].carrier", "gas", "natural_gas"),
@@ -87,6 +87,15 @@ BAD_FIELDS = [
     ("finance.portfolio_payback_limit_years", -3, "> 0"),
     ("finance.reinvest_savings", "no", "true or false"),
     ("finance.allowed_financing_modes", ["own", "leasing"], "finance_lease"),
+    ("finance.allowed_financing_modes", ["own", "bank_lone"], "did you mean 'bank_loan'"),
+    ("finance.tax_rate", 0.6, "between 0 and 0.5"),
+    ("finance.tax_rate", -0.01, "between 0 and 0.5"),
+    ("finance.tax_basis", "post_tax", "one of after_tax, pre_tax"),
+    ("finance.payback_basis", "cashflow", "one of investment, cash"),
+    ("finance.budget_carry_over", "yes", "true or false"),
+    ("tenancy_years_left", 0, "between 1 and 40"),
+    ("tenancy_years_left", 41, "between 1 and 40"),
+    ("tenancy_years_left", 2.5, "whole number"),
     ("plan.years", 0, "between 1 and 15"),
     ("plan.years", 16, "between 1 and 15"),
     ("plan.years", 5.5, "whole number"),
@@ -111,7 +120,7 @@ def test_each_field_limit(path, value, allowed):
 
 def test_list_item_path_and_budget_length():
     lines = problems_of(Site, with_value(SITE, "finance.budget_cny_per_year", [1, -2, 3, 4, 5]))
-    assert lines == ["finance.budget_cny_per_year[1]: -2 -- must be a number >= 0"]
+    assert lines == ["finance.budget_cny_per_year[1]: -2 -- must be a number >= 0 (at most 1e+12)"]
     lines = problems_of(Site, with_value(SITE, "finance.budget_cny_per_year", [1, 2]))
     assert lines[0].startswith("finance.budget_cny_per_year: [1.0, 2.0] -- must have 5 entries")
 
@@ -257,3 +266,18 @@ def test_non_mapping_input():
     with pytest.raises(InputError) as info:
         validate_model(Site, [1, 2])
     assert "mapping" in info.value.problems[0]
+
+
+def test_money_model_settings_default_and_accept_valid_values():
+    """Issue 11 settings: defaults are documented ones, the allowed values pass through unchanged."""
+    site = validate_model(Site, SITE)
+    assert (site.finance.budget_carry_over, site.finance.payback_basis) == (False, "investment")
+    assert site.finance.tax_basis is None and site.finance.tax_rate is None and site.tenancy_years_left is None
+    data = with_value(with_value(SITE, "finance.tax_basis", "pre_tax"), "finance.tax_rate", 0.05)
+    data = with_value(with_value(data, "finance.payback_basis", "cash"), "finance.budget_carry_over", True)
+    data = with_value(with_value(data, "tenancy_years_left", 7), "finance.allowed_financing_modes",
+                      ["own", "bank_loan"])
+    site = validate_model(Site, data)
+    assert (site.finance.tax_basis, site.finance.tax_rate, site.finance.payback_basis) == ("pre_tax", 0.05, "cash")
+    assert site.finance.budget_carry_over is True and site.tenancy_years_left == 7
+    assert site.finance.allowed_financing_modes == ["own", "bank_loan"]

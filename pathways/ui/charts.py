@@ -24,17 +24,32 @@ def timeline(rows: pd.DataFrame, plan_years: int) -> alt.Chart:
     ).properties(height=max(120, 30 * len(df)))
 
 
-def cash_flows(cash: pd.DataFrame) -> alt.Chart:
-    df = pd.DataFrame({"point": cash["point"], "net": cash["net_cny"], "cum": cash["cumulative_cny"]})
-    base = alt.Chart(df, title=t("cash_title"))
+def owner_cash(cash: pd.DataFrame) -> alt.Chart:
+    """The owner's net cash by plan year (bars) and its cumulative position (line), from
+    ``pathways.owner_report.owner_cash_table``."""
+    df = pd.DataFrame({"year": cash["year"], "net": cash["net_cny"], "cum": cash["cumulative_cny"]})
+    base = alt.Chart(df, title=t("owner_cash_title"))
     bars = base.mark_bar(opacity=0.75).encode(
-        x=alt.X("point:O", title=t("cash_year")),
+        x=alt.X("year:O", title=t("col_year")),
         y=alt.Y("net:Q", title=t("cny"), axis=alt.Axis(format=",.0f")),
         color=alt.condition(alt.datum.net >= 0, alt.value("#2e7d32"), alt.value("#c62828")),
-        tooltip=[alt.Tooltip("point:O", title=t("cash_year")), alt.Tooltip("net:Q", title=t("cash_net"), format=",.0f"),
+        tooltip=[alt.Tooltip("year:O", title=t("col_year")), alt.Tooltip("net:Q", title=t("cash_net"), format=",.0f"),
                  alt.Tooltip("cum:Q", title=t("cash_cum"), format=",.0f")])
-    line = base.mark_line(point=True, color="#1565c0").encode(x="point:O", y="cum:Q")
+    line = base.mark_line(point=True, color="#1565c0").encode(x="year:O", y="cum:Q")
     return (bars + line).properties(height=300)
+
+
+def energy_bill(cash: pd.DataFrame) -> alt.Chart:
+    """The site's energy bill by plan year without and with the plan."""
+    df = pd.concat([pd.DataFrame({"year": cash["year"], "series": t(key), "cny": cash[col]})
+                    for key, col in (("bill_before", "energy_bill_before_cny"), ("bill_after", "energy_bill_after_cny"))],
+                   ignore_index=True)
+    return alt.Chart(df, title=t("bill_title")).mark_line(point=True).encode(
+        x=alt.X("year:O", title=t("col_year")),
+        y=alt.Y("cny:Q", title=t("cny"), axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(scheme="tableau10")),
+        tooltip=["series:N", alt.Tooltip("year:O", title=t("col_year")), alt.Tooltip("cny:Q", format=",.0f")],
+    ).properties(height=260)
 
 
 def emissions(em: pd.DataFrame, plan_years: int, baseline_rule: pd.Series | None = None) -> alt.Chart:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import schema
+from .. import owner_report as rep, schema
 from ..errors import InputError
 from ..planner import why_not_text, why_text
 from . import charts, runs
@@ -171,47 +171,97 @@ def show_results(resolved, settings: dict) -> None:
     T, H = problem.plan_years, problem.horizon
     acts = res.actions
     tot = res.totals
-    saving = float(acts["annual_net_savings_cny"].sum()) if not acts.empty else 0.0
-    payback = tot["upfront_cny"] / saving if saving > 0 else float("nan")
-    m = st.columns(3) + st.columns(3)
+    for w in rep.warnings_of(res):
+        st.warning(w["text_zh"] if lg == "zh" else w["text_en"], icon="⚠️")
+    inv_payback, cash_payback = rep.plan_paybacks(res)
+    m = st.columns(4) + st.columns(3)
     m[0].metric(t("m_npv"), cny(tot["npv_cny"], lg))
     m[1].metric(t("m_upfront"), cny(tot["upfront_cny"], lg))
-    m[2].metric(t("m_payback"), years(payback, lg))
-    m[3].metric(t("m_abatement", T=T), tonnes(tot["abatement_t_year_T"], lg))
-    m[4].metric(t("m_cum", H=H), tonnes(tot["cumulative_abatement_t"], lg))
-    m[5].metric(t("m_vs_base"), cny(tot["npv_vs_baseline_cny"], lg, signed=True))
-    st.caption(t("solved", status=res.status, total=res.total_seconds, solver=res.solve_seconds))
-    if res.message:
-        st.caption(t("note", msg=res.message))
+    m[2].metric(t("m_inv_payback"), years(inv_payback, lg))
+    m[3].metric(t("m_cash_payback"), years(cash_payback, lg))
+    m[4].metric(t("m_abatement", T=T), tonnes(tot["abatement_t_year_T"], lg))
+    m[5].metric(t("m_cum", H=H), tonnes(tot["cumulative_abatement_t"], lg))
+    m[6].metric(t("m_vs_base"), cny(tot["npv_vs_baseline_cny"], lg, signed=True))
+    st.caption(t("npv_basis", H=H, r=problem.econ.discount_rate * 100,
+                 basis=t("after_tax" if rep.tax_basis(res) == "after_tax" else "before_tax")))
+    with st.expander(t("solver_details")):             # the solver's internals, only when asked
+        st.caption(t("solved", status=res.status, total=res.total_seconds, solver=res.solve_seconds))
+        if res.message:
+            st.caption(t("note", msg=res.message))
     if acts.empty:
         st.warning(t("no_actions"))
         return
-    names = acts["option_id"].map(lambda o: runs.measure_name(o, lg))
+    roofs = getattr(resolved.model, "roofs", None)
+    names = pd.Series([rep.measure_label(res, r, lg, roofs) for _, r in acts.iterrows()], index=acts.index)
     rows = pd.DataFrame({"measure": names, "family": acts["family"].map(lambda f: name("family", f)),
                          "year": acts["year"], "mode": acts["mode"].map(lambda x: name("mode", x)),
                          "upfront": acts["upfront_cny"].map(lambda x: cny(x, lg))})
     st.altair_chart(charts.timeline(rows, T), width="stretch")
     st.subheader(t("plan_table"))
+    st.caption(t("plan_order"))
+    steps = rep.first_steps(res)
     table = pd.DataFrame({
-        t("col_year"): acts["year"], t("col_measure"): names, t("col_mode"): rows["mode"],
-        t("col_size"): [num(v, 0, u) for v, u in zip(acts["size"], acts["size_unit"])],
-        t("col_upfront"): acts["upfront_cny"].map(lambda x: cny(x, lg)),
-        t("col_saving"): acts["annual_net_savings_cny"].map(lambda x: cny(x, lg)),
-        t("col_npv"): acts["npv_cny"].map(lambda x: cny(x, lg)),
-        t("col_co2"): acts["co2_reduction_t_per_year"].map(lambda x: num(x, 1)),
-        t("col_payback"): acts["simple_payback_years"].map(lambda x: num(x, 1))}).sort_values(t("col_year"))
+        t("col_year"): steps["year"], t("col_step"): steps["step"],
+        t("col_measure"): [rep.measure_label(res, r, lg, roofs) for _, r in steps.iterrows()],
+        t("col_mode"): steps["mode"].map(lambda x: name("mode", x)),
+        t("col_size"): [rep.size_text(v, u, lg) for v, u in zip(steps["size"], steps["size_unit"])],
+        t("col_upfront"): steps["upfront_cny"].map(lambda x: cny(x, lg)),
+        t("col_saving"): steps["annual_net_savings_cny"].map(lambda x: cny(x, lg)),
+        t("col_npv"): steps["npv_cny"].map(lambda x: cny(x, lg)),
+        t("col_co2_first"): steps["co2_reduction_t_per_year"].map(lambda x: num(x, 1)),
+        t("col_inv_payback"): steps["investment_payback_years"].map(lambda x: num(x, 1)),
+        t("col_cash_payback"): steps["cash_payback_years"].map(lambda x: num(x, 1))})
     st.table(table.set_index(t("col_year")))
+    _owner_cash(res)
     c1, c2 = st.columns(2)
-    c1.altair_chart(charts.cash_flows(res.cash_flows), width="stretch")
+    c1.altair_chart(charts.owner_cash(rep.owner_cash_table(res)), width="stretch")
     c2.altair_chart(charts.emissions(res.emissions_by_year, T), width="stretch")
     _macc_and_frontier(resolved, acts, names, H)
     _explanations(res)
     _baseline(res)
+    _estimates(res, resolved)
     full = _alternatives(resolved, settings, res)
     plan_downloads(full or res, resolved, settings, "sme")
     if resolved.applied_overrides:
         with st.expander(t("overrides_applied")):
             st.table(pd.DataFrame(resolved.applied_overrides).astype(str))
+
+
+CASH_COLUMNS = (("year", "col_year"), ("budget_cny", "c_budget"), ("upfront_cny", "c_upfront"),
+                ("instalments_cny", "c_instalments"), ("fees_cny", "c_fees"), ("esco_payments_cny", "c_esco"),
+                ("savings_cny", "c_savings"), ("tax_cny", "c_tax"), ("net_cny", "c_net"), ("cumulative_cny", "c_cum"),
+                ("cash_position_cny", "c_position"), ("energy_bill_before_cny", "c_bill_before"),
+                ("energy_bill_after_cny", "c_bill_after"))
+
+
+def _owner_cash(res) -> None:
+    """The owner's cash by year and the energy bill before and after (pathways.owner_report.owner_cash_table)."""
+    lg = lang()
+    cash = rep.owner_cash_table(res)
+    if cash.empty:
+        return
+    st.subheader(t("cash_table"))
+    st.caption(t("cash_note"))
+    cols = [(c, k) for c, k in CASH_COLUMNS if c in cash and (c == "year" or cash[c].notna().any())]
+    def money(x: float) -> str:
+        return cny(round(x) + 0 if np.isfinite(x) else x, lg)      # no "-¥0" for nothing paid
+    st.dataframe(pd.DataFrame({t(k): (cash[c] if c == "year" else cash[c].map(money)) for c, k in cols})
+                 .set_index(t("col_year")), width="stretch")
+    st.altair_chart(charts.energy_bill(cash), width="stretch")
+
+
+def _estimates(res, resolved) -> None:
+    """The estimated figures the plan rests on, with their sources."""
+    lg = lang()
+    est = getattr(res, "estimates", None) or rep.plan_estimates(res, assumptions=resolved.assumptions)
+    if not est:
+        return
+    with st.expander(t("estimates_title", n=len(est))):
+        st.dataframe(pd.DataFrame({
+            t("est_figure"): [x.get("figure_zh", x["figure"]) if lg == "zh" else x["figure"] for x in est],
+            t("est_value"): [str(x["value"]) for x in est],
+            t("est_unit"): [rep.unit_text(str(x["unit"]), lg) for x in est],
+            t("est_source"): [x["source"] for x in est]}), width="stretch", hide_index=True)
 
 
 def _macc_and_frontier(resolved, acts, names, H) -> None:
@@ -248,7 +298,9 @@ def _explanations(res) -> None:
     """Why / why not in the chosen language (the planner's codes and numbers, rendered by the planner)."""
     lg = lang()
     st.subheader(t("why"))
-    why = [{t("col_year"): x["year"], t("col_measure"): runs.measure_name(x["option_id"], lg),
+    label = {r["option_id"]: rep.measure_label(res, r, lg) for _, r in res.actions.iterrows()}
+    why = [{t("col_year"): x["year"],
+            t("col_measure"): label.get(x["option_id"]) or runs.measure_name(x["option_id"], lg),
             t("col_why"): why_text(x, lg)} for x in sorted(res.explanations, key=lambda x: x["year"])]
     st.table(pd.DataFrame(why).set_index(t("col_year")))
     if res.binding_constraints:
