@@ -48,7 +48,7 @@ TOTAL_KEYS = ("upfront_cny", "capex_cny", "subsidy_cny", "baseline_emissions_t_y
               "cumulative_abatement_t", "energy_cost_saving_cny_year_T", "npv_vs_baseline_cny")
 ACTION_KEYS = ("measure_id", "option_id", "family", "year", "mode", "size", "size_unit", "capex_cny", "subsidy_cny",
                "upfront_cny", "npv_cny", "co2_reduction_t_per_year")
-OK_STATUSES = ("optimal", "time_limit")   # runs with a plan
+OK_STATUSES = ("optimal", "time_limit", "gap_not_reached")   # runs with a plan
 
 
 # ============================================================================================== spec
@@ -252,7 +252,7 @@ def _park_members(park_path: Path, label: str) -> list[Member]:
 
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep spec; raises InputError with one line per problem."""
-    from .config import load_scenario, read_yaml, compose
+    from .config import compose, load_scenario, read_yaml, run_option_problems
     from .planner import OBJECTIVES
 
     path = Path(path)
@@ -325,11 +325,9 @@ def load_sweep(path: str | Path) -> Sweep:
                                suggest(str(k), PLAN_DEFAULTS)))
         elif k == "objective" and v not in OBJECTIVES:
             bad.append(problem(f"{label}: plan.objective", v, "must be one of " + ", ".join(OBJECTIVES)))
-        elif k == "years" and v is not None and not (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 15):
-            bad.append(problem(f"{label}: plan.years", v, "must be null or a whole number from 1 to 15"))
-        elif k in ("time_limit_s", "gap") and not (_is_num(v) and v >= 0 and (k == "gap" or v > 0)):
-            bad.append(problem(f"{label}: plan.{k}", v, "must be a positive number" if k == "time_limit_s"
-                               else "must be a number >= 0"))
+        elif k in ("years", "time_limit_s", "gap") and run_option_problems(**{k.replace("_s", ""): v}):
+            bad.append(problem(f"{label}: plan.{k}", v, "must be " + run_option_problems(
+                **{k.replace("_s", ""): v})[0].split(" -- ", 1)[1]))
         else:
             plan[k] = v
 
@@ -594,9 +592,26 @@ def finished_ids(out_dir: str | Path, retry_failed: bool = False) -> set[str]:
     import pyarrow.parquet as pq
 
     files = sorted(runs_dir(out_dir).glob("*.parquet")) if runs_dir(out_dir).is_dir() else []
-    if not retry_failed:
-        return {p.stem for p in files}
-    return {p.stem for p in files if pq.read_table(p, columns=["status"]).column(0)[0].as_py() != "failed"}
+    out = set()
+    for p in files:
+        status = run_status(p)
+        if status is None:         # truncated or corrupt (e.g. copied half-way): not finished, it runs again
+            continue
+        if not (retry_failed and status == "failed"):
+            out.add(p.stem)
+    return out
+
+
+def run_status(path: Path) -> str | None:
+    """The status stored in one run file, or None when the file cannot be read as one run (truncated, empty,
+    not Parquet, or without a status)."""
+    import pyarrow.parquet as pq
+
+    try:
+        col = pq.read_table(path, columns=["status"]).column(0)
+        return str(col[0].as_py()) if len(col) == 1 and col[0].as_py() is not None else None
+    except Exception:  # pyarrow raises ArrowInvalid, OSError, KeyError... for a damaged file
+        return None
 
 
 def _read_all(out_dir: str | Path) -> pd.DataFrame:
@@ -607,10 +622,15 @@ def _read_all(out_dir: str | Path) -> pd.DataFrame:
     if not d.is_dir():
         raise InputError(problem("DIR", str(out_dir), "holds no batch results (no runs/ folder); run "
                                  "`pathways batch SWEEP.yaml --out DIR` first"))
-    tables = [pq.read_table(p) for p in sorted(d.glob("*.parquet"))]
-    if not tables:
-        return _schema().empty_table().to_pandas()
-    return pa.concat_tables([t.cast(_schema()) for t in tables]).to_pandas()
+    tables, unreadable = [], []
+    for p in sorted(d.glob("*.parquet")):
+        try:
+            tables.append(pq.read_table(p).cast(_schema()))
+        except Exception:  # a truncated or foreign file: reported, never a traceback
+            unreadable.append(p.name)
+    df = (pa.concat_tables(tables) if tables else _schema().empty_table()).to_pandas()
+    df.attrs["unreadable_runs"] = unreadable
+    return df
 
 
 def collect(out_dir: str | Path, actions: bool = False) -> pd.DataFrame:
@@ -618,6 +638,11 @@ def collect(out_dir: str | Path, actions: bool = False) -> pd.DataFrame:
     dotted keys), totals, status and message. With ``actions=True``: one row per (run, action) instead, with
     the run's firm, status and sweep keys."""
     raw = _read_all(out_dir)
+    unreadable = raw.attrs.get("unreadable_runs", [])
+    if unreadable:
+        import warnings
+        warnings.warn(f"{len(unreadable)} run file(s) under {runs_dir(out_dir)} cannot be read (truncated?) and are "
+                      f"left out, e.g. {unreadable[0]}; `pathways batch ... --resume` runs them again", stacklevel=2)
     points = [json.loads(p) if isinstance(p, str) else {} for p in raw["point_json"]]
     keys = list(dict.fromkeys(k for p in points for k in p))
     df = raw.drop(columns=["point_json", "actions_json"])
@@ -626,6 +651,7 @@ def collect(out_dir: str | Path, actions: bool = False) -> pd.DataFrame:
     front = ["run_id", "sweep", "point_index", "firm", *keys, "status"]
     df = df[front + [c for c in df.columns if c not in front]]
     df = df.sort_values(["point_index", "firm", "run_id"], kind="stable").reset_index(drop=True)
+    df.attrs["unreadable_runs"] = list(unreadable)
     if not actions:
         return df
     rows = []
@@ -728,6 +754,68 @@ def run_batch(sweep: Sweep, out_dir: str | Path, workers: int = 2, scheduler: st
     t0 = time.perf_counter()
     out = Path(out_dir)
     rdir = runs_dir(out)
+    check_out_dir(out)
+    with BatchLock(out):
+        return _run_batch_locked(sweep, out, workers, scheduler, resume, retry_failed, reuse, client, progress,
+                                 runs, t0)
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an unusable results directory up front (one line, exit 2): a file, a folder that cannot be made,
+    or one this process cannot write into."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(problem("--out", str(out), "is a file; give a directory for the results"))
+    try:
+        runs_dir(out).mkdir(parents=True, exist_ok=True)
+        probe = runs_dir(out) / f".probe.{os.getpid()}.tmp"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(problem("--out", str(out), f"cannot be written ({exc.strerror or exc}); give a "
+                                                    "writable directory")) from None
+
+
+class BatchLock:
+    """``DIR/.lock`` held with an exclusive ``flock`` while a batch writes into DIR: a second batch into the same
+    folder is refused (InputError, exit 2). The OS drops the lock when the process ends, even when killed, so a
+    stale file never blocks a resume. Without ``fcntl`` (Windows) no lock is taken."""
+
+    def __init__(self, out: Path):
+        self.path = Path(out) / ".lock"
+        self.fh = None
+
+    def __enter__(self) -> "BatchLock":
+        try:
+            import fcntl
+        except ImportError:
+            return self
+        self.fh = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.fh.seek(0)
+            holder = self.fh.read().strip()[:80]
+            self.fh.close()
+            self.fh = None
+            raise InputError(problem("--out", str(self.path.parent), "another batch is writing into this folder ("
+                                     + (holder or "lock held") + "); wait for it to finish or choose another "
+                                     "directory")) from None
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(f"pid {os.getpid()} since {dt.datetime.now().isoformat(timespec='seconds')}")
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fh is not None:
+            self.fh.close()         # closing the file releases the flock
+            self.fh = None
+
+
+def _run_batch_locked(sweep, out, workers, scheduler, resume, retry_failed, reuse, client, progress, runs,
+                      t0) -> Summary:
+    rdir = runs_dir(out)
     if rdir.is_dir() and any(rdir.glob("*.parquet")) and not resume:
         n = sum(1 for _ in rdir.glob("*.parquet"))
         raise InputError(problem("--out", str(out), f"already holds {n} results; pass --resume to continue that "
@@ -807,6 +895,10 @@ def _run_dask(tasks: list[dict], store, workers: int, scheduler: str | None, cli
 # ============================================================================================== CLI
 def run_batch_cli(args: Any) -> int:
     """``pathways batch SWEEP.yaml --out DIR [--workers N] [--scheduler ADDRESS] [--resume] [--dry-run]``."""
+    from .config import check_run_options
+    check_run_options(workers=args.workers)
+    if not args.dry_run:
+        check_out_dir(Path(args.out))
     sweep = load_sweep(args.sweep)
     runs = expand(sweep)
     if args.dry_run:
@@ -824,17 +916,28 @@ def run_batch_cli(args: Any) -> int:
 
 def summarize(out_dir: str | Path) -> str:
     """Text summary of a results directory."""
-    df = collect(out_dir)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = collect(out_dir)
     lines = [f"{out_dir}: {len(df)} runs"]
+    unreadable = df.attrs.get("unreadable_runs", [])
+    if unreadable:
+        lines.append(f"warning: {len(unreadable)} run file(s) cannot be read (truncated?) and are left out, e.g. "
+                     f"{unreadable[0]}; `pathways batch SWEEP.yaml --out {out_dir} --resume` runs them again")
     manifest = Path(out_dir) / "sweep.json"
-    if manifest.is_file():
-        m = json.loads(manifest.read_text(encoding="utf-8"))
-        expected = {r["run_id"] for r in m["runs"]}
+    try:
+        m = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else None
+        expected = {r["run_id"] for r in m["runs"]} if m else None
+    except (OSError, ValueError, KeyError, TypeError):
+        lines.append(f"warning: {manifest} cannot be read; the count of missing runs is not known")
+        m = expected = None
+    if m and expected is not None:
         have = set(df["run_id"])
         lines[0] += (f" (sweep {m['name']!r}: {len(expected & have)} of {len(expected)} finished, "
                      f"{len(expected - have)} missing)")
     if df.empty:
-        return lines[0]
+        return "\n".join(lines)
     counts = df["status"].value_counts()
     lines.append("status: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     ok = df[df["status"].isin(OK_STATUSES)]

@@ -156,6 +156,10 @@ def _check_coords(lat_deg, lon_deg) -> list[str]:
     return errs
 
 
+MAX_CITY_DISTANCE_KM = 400.0   # city and coordinates both given: farther apart is a mistake (the largest listed city
+                               # area, Chongqing municipality, reaches ~360 km east of its centre at 106.5 E, 29.6 N)
+
+
 def resolve_location(name: str | None = None, lat_deg: float | None = None,
                      lon_deg: float | None = None) -> Location:
     """Resolve a city name (English any case, with/without 'shi'/' City'; or Chinese with/without 市) and/or
@@ -166,7 +170,8 @@ def resolve_location(name: str | None = None, lat_deg: float | None = None,
     - both: the named city's names and province, with the given coordinates (site location overrides the city
       centre, as in the site file) and the station nearest to them.
     Raises InputError for an unknown name (field ``city``, with suggestions in both languages), for only one of
-    lat/lon, or for coordinates that are not numbers within China's bounding box.
+    lat/lon, for coordinates that are not numbers within China's bounding box, or for a city and coordinates more
+    than ``MAX_CITY_DISTANCE_KM`` apart (field ``location``).
     """
     have_coords = lat_deg is not None or lon_deg is not None
     if name is None and not have_coords:
@@ -189,6 +194,11 @@ def resolve_location(name: str | None = None, lat_deg: float | None = None,
         if have_coords:
             lat, lon = float(lat_deg), float(lon_deg)
             city_dist = float(haversine_km(lat, lon, row["lat_deg"], row["lon_deg"]))
+            if city_dist > MAX_CITY_DISTANCE_KM:
+                raise InputError(problem("location", {"lat_deg": lat, "lon_deg": lon},
+                                         f"{city_dist:,.0f} km from the centre of {row['name_en']}; a site given "
+                                         f"with both city and location must lie within {MAX_CITY_DISTANCE_KM:.0f} "
+                                         "km of the city's centre: fix one of them or leave the city out"))
         else:
             lat, lon = float(row["lat_deg"]), float(row["lon_deg"])
     else:

@@ -22,6 +22,7 @@ COMMANDS = {
     "policy": "pathways.policy:run_policy_cli",
     "park": "pathways.park:run_park",
     "park-generate": "pathways.park_generate:run_generate",
+    "examples": "pathways.paths:run_examples",
 }
 
 
@@ -40,8 +41,20 @@ def _add_scenario_options(p: argparse.ArgumentParser) -> None:
                    help="override one dotted key, e.g. --set finance.discount_rate=0.06 (highest precedence)")
 
 
+def _version() -> str:
+    """The installed distribution's version (package metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pathways")
+    except PackageNotFoundError:        # imported from a checkout that was never installed
+        from . import __version__
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pathways", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"pathways {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("yield", help="hourly PV yield of one roof orientation (pvlib)")
@@ -90,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="rebuild every model (no re-solve of a built model when only the budget changes)")
         if name == "batch":
             p.add_argument("--dry-run", action="store_true", help="validate and count the runs; solve nothing")
+
+    p = sub.add_parser("examples", help="copy the example models, scenarios, sweeps and app.py into DIR to edit")
+    p.add_argument("--out", required=True, metavar="DIR", help="new (or empty) folder to copy into")
+    p.add_argument("--force", action="store_true", help="copy into DIR even if it is not empty (overwrites)")
 
     p = sub.add_parser("results", help="summary of a batch results directory")
     p.add_argument("dir", metavar="DIR")

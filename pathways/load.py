@@ -238,7 +238,7 @@ def hourly_load_kw(annual_kwh: float, sector: str, shifts: str | None = None, *,
     if spring_festival_days is not None and (
             isinstance(spring_festival_days, bool) or not isinstance(spring_festival_days, (int, np.integer))
             or not 0 <= spring_festival_days <= _MAX_SPRING_FESTIVAL_DAYS):
-        problems.append(problem("electricity.spring_festival_days", spring_festival_days,
+        problems.append(problem("electricity.spring_festival_shutdown_days", spring_festival_days,
                                 f"a whole number of days 0-{_MAX_SPRING_FESTIVAL_DAYS}"))
     if problems:
         raise InputError(problems)

@@ -22,8 +22,9 @@ exact up to the curve's interpolation error (below ``pv_curve_tolerance``) and e
 profile shape; the evaluator reports the exact hourly number and the result says which one is shown.
 
 Constraint families (one function each below): adopt_at_most_once, exclusive_groups, one_hosting_per_end_use,
-one_pv_mode, prerequisites, roof_area, budget, portfolio_payback, co2_target, chain (energy), pv_value,
-battery_value, carbon_revenue. Replacement costs and residual values follow ``economics.replacement_schedule``.
+one_pv_mode, prerequisites, roof_area, budget, portfolio_payback, co2_target, chain (energy), management_cap,
+pv_value, battery_value, carbon_revenue. Replacement costs and residual values follow
+``economics.replacement_schedule``.
 Per-action payback limits are applied before the model is built (options or PV sizes beyond the limit are not
 offered; the action is judged alone on the baseline site).
 """
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyomo.environ as pyo
 
+from .concurrency import HIGHS_LOCK
 from .economics import (BORROWED, OWN_LIKE, Financing, discount_factors, financing, replacement_schedule,
                         straight_line)
 from .evaluator import hosted_baseline_cost, hosted_end_uses
@@ -43,7 +45,8 @@ from .problem import Action, Problem, chains, deemed_saving_cny
 GROUPS = ("all",)
 # The constraint families, one method of PlanModel each (docs/methodology.md documents each by this name).
 CONSTRAINT_FAMILIES = ("adopt_at_most_once", "exclusive_groups", "one_hosting_per_end_use", "one_pv_mode",
-                       "prerequisites", "roof_area", "chain", "pv_value", "battery_value", "carbon_revenue",
+                       "prerequisites", "roof_area", "chain", "management_cap", "pv_value", "battery_value",
+                       "carbon_revenue",
                        "hosting_take", "min_ticket", "budget", "portfolio_payback", "co2_target")
 
 
@@ -94,6 +97,30 @@ def pv_curves(problem: Problem, key: str, max_kwp: float) -> dict[str, np.ndarra
             "self_value_cny": used @ problem.price_cny_per_kwh, "self_kwh": used.sum(axis=1)}
 
 
+def solve_with_storage_cuts(pm: "PlanModel", time_limit: float = 60.0, gap: float = 1e-6, threads: int | None = None,
+                            rel_tol: float = 0.01, max_rounds: int = 10) -> SolveResult:
+    """Solve, then while the chosen plan's battery value in the MILP exceeds the dispatch LP's at the same usable kWh,
+    PV and load by more than ``rel_tol``, add the tangent planes there and re-solve (``PlanModel.storage_cuts``).
+    Every plane bounds the LP value from above, so each re-solve's objective is an upper bound and the loop stops
+    when the plan's value matches. The time limit covers all rounds; ``pm.storage_rounds`` / ``storage_seconds``
+    count the re-solves and their time; a round that finds no plan in the time left keeps the previous plan."""
+    t0 = time.perf_counter()
+    res = pm.solve(time_limit=time_limit, gap=gap, threads=threads)
+    first = res.solve_seconds
+    while res.plan and pm.storage_rounds < max_rounds and pm.storage_cuts(rel_tol):
+        left = time_limit - (time.perf_counter() - t0)
+        if left <= 0:
+            break
+        again = pm.solve(time_limit=left, gap=gap, threads=threads)
+        pm.storage_rounds += 1
+        if again.objective is None:
+            break
+        res = again
+    pm.storage_seconds = time.perf_counter() - t0 - first
+    res.solve_seconds = time.perf_counter() - t0
+    return res
+
+
 def _pieces(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
     """(intercept, slope) of each segment of a concave PWL given by breakpoints; the last extends to infinity."""
     out = []
@@ -127,6 +154,7 @@ class PlanModel:
         self.prerequisites()
         self.roof_area()
         self.chain()
+        self.management_cap()
         self.pv_value()
         self.battery_value()
         self.carbon_revenue()
@@ -161,7 +189,7 @@ class PlanModel:
         for c in cols:
             i, t, mode = c
             o = p.options[i]
-            term = 0 if mode in OWN_LIKE else int(p.term(mode, "term_years"))
+            term = 0 if mode in OWN_LIKE else int(p.term(mode, "term_years", o.asset_class))
             for k in range(t, H + 1):          # replaced like for like at the end of each life
                 age = k - t + 1
                 g = "owner"
@@ -394,6 +422,24 @@ class PlanModel:
         E0 = p.baseline_electricity_kwh
         self.ratio = {k: (self.E[k] / E0 if E0 > 0 else 0) for k in self.K}
 
+    def management_cap(self) -> None:
+        """R[e,last,k] >= (1 - cap) R[e,m-1,k], m the first management item (chain_rank 2, last in every chain):
+        management and digital measures together save at most ``management_cap_frac`` of what reaches them.
+        Their w have upper McCormick bounds only, so the model may take less than the product saving; since
+        every part of the objective prefers a lower R, R_last settles on max(product, (1 - cap) R[e,m-1,k])."""
+        m, p = self.m, self.p
+        cap = p.management_cap_frac
+        rows = {}
+        for e, items in self.chain_items.items():
+            first = next((n for n, (i, _) in enumerate(items, start=1) if p.options[i].chain_rank == 2), None)
+            if first is None or cap >= 1:
+                continue
+            for k in self.KC:
+                if any((e, n, k) in m.R for n in range(first, len(items) + 1)):
+                    rows[e, k] = self.R_prev(e, first, k)
+        m.management_cap = pyo.Constraint(list(rows), rule=lambda m, e, k:
+                                          self.R_last[e, k] >= (1 - cap) * rows[e, k])
+
     def _perf(self, age: int) -> float:
         e = self.p.econ
         return (1 - e.degradation_first_year) * (1 - e.degradation_per_year) ** (age - 1)
@@ -463,23 +509,158 @@ class PlanModel:
             self.gen_sub[k] = expr
 
     def battery_value(self) -> None:
-        """bv[k] <= alpha_j + beta_j S[k] for the concave battery curve (alpha_0 = 0)."""
+        """Batteries valued on the plan's own net load, by tangent planes of the joint value of own PV and battery.
+
+        W(S, P, r) is the optimum of the dispatch LP of ``pathways.value.StorageDispatch`` (representative days of
+        the baseline load, the reference PV profile and the tariff): the bill saving of own PV of P kWp (reference
+        profile) and a battery of S usable kWh on the load r x baseline, self-consumption and export included, with
+        power S / duration, round-trip losses and the throughput limit cycles_per_year x S. S, P and r enter only
+        right-hand sides and bounds (all lower bounds 0), so W is concave and positively homogeneous of degree 1,
+        W(S, P; r) = r W(S/r, P/r; 1), and the dual objective of any dual solution is a plane a r + b P + c S >= W
+        everywhere (weak duality), equal to W where it was solved (strong duality; a = W - b P - c S, Euler). This
+        is an outer approximation valid for every year, load and PV size, which a fixed curve in S alone (the model
+        before: one curve on the starting load without PV) cannot be: the battery's value falls as PV and savings
+        cut the load it shifts, and rises where PV surplus is cheap to store. The rows, for every plane j, battery
+        option i and year k:
+            v[k] + bvi[i,k] <= a_j ratio[k] + b_j P_own[k] + e_j P_emc[k] + c_j S_eff[i,k]
+            bvi[i,k] <= cmax_i S_eff[i,k]                    (no value without a battery; cmax from cycles x prices)
+        with v the own PV's value (``pv_value``) and S_eff[i,k] the kWh alive in year k times (1 - fade)^(age - 1).
+        v follows the exact full-year PV curve while the LP runs on representative days, whose PV value is off by
+        1-3 % of a PV value that can be twice the battery's: so each plane's PV part (the LP's plane of W(0, P, r))
+        is replaced by the tangent of the exact PV value (``storage_plane``), and the rows bound v + bvi by the
+        planes of V(P, r) + B(S, P, r), B the battery's LP value, exact at the point. Third-party (EMC) PV serves the
+        same load but is not the owner's: its coefficient e_j is B's slope in P. Planes start at a grid of (S, P)
+        and ``storage_cuts`` adds the plane at the chosen plan's (S_eff, P, r) of every year the MILP over-states
+        (Kelley's cutting planes, ``solve_with_storage_cuts``); the loop ends when the chosen plan's battery value
+        matches the LP's (within 1 %). For plans with own PV only, the planes differ from the LP's outer
+        approximation only by the curvature difference of the exact and the representative-day PV value (tiny), so
+        each re-solve's objective is an upper bound up to that; with third-party PV the planes use B's slope, exact
+        at the chosen plan but not an outer bound elsewhere (B is not concave). Further approximations: PV on
+        segments of other profiles counts as reference kWp (as in ``pv_value``); where the export price exceeds the
+        grid price the LP values PV surplus at the grid price (``StorageDispatch``).
+        Investor-owned storage (shared savings): the investor keeps share x bvi of the measured saving during the
+        term, esco[i,k] >= share (bvi[i,k] - BVmax (1 - a[i,k,ss])), esco >= 0 (the McCormick side that binds for a
+        cost). Charging losses: grid import rises by lambda_i S_eff[i,k] in the CO2 rows, lambda_i the LP's net import
+        per usable kWh at half the maximum size on the baseline load without PV (approximate: a plan with PV charges
+        part from surplus; the evaluator counts each year's dispatch exactly)."""
+        from .evaluator import battery_fade, pv_reference, storage_dispatch
         m, p = self.m, self.p
         bat = [i for i, o in enumerate(p.options) if o.kind == "battery"]
         m.bv = pyo.Var(self.K, domain=pyo.NonNegativeReals)
+        self.bat_esco, self.bat_import = {}, {k: 0 for k in self.K}
+        self.storage_planes: dict[int, set] = {}
+        self.storage_rounds, self.storage_seconds = 0, 0.0
         if not bat:
             m.no_bat = pyo.Constraint(self.K, rule=lambda m, k: m.bv[k] <= 0)
             return
-        rows = []
-        for i in bat:
-            xs, ys = p.options[i].battery_curve
-            rows.append((i, _pieces(np.asarray(xs), np.asarray(ys))))
-        m.bvi = pyo.Var([(i, k) for i in bat for k in self.K], domain=pyo.NonNegativeReals)
-        idx = [(i, k, j) for i, pcs in rows for k in self.K for j in range(len(pcs))]
-        pcs_of = dict(rows)
-        m.bv_cut = pyo.Constraint(idx, rule=lambda m, i, k, j: m.bvi[i, k] <= pcs_of[i][j][0] * self.a(i, k)
-                                  + pcs_of[i][j][1] * self.size_alive(i, k))
+        idx = [(i, k) for i in bat for k in self.K]
+        m.bvi = pyo.Var(idx, domain=pyo.NonNegativeReals)
+        m.s_eff = pyo.Var(idx, domain=pyo.NonNegativeReals)
+
+        def faded(o):
+            return lambda c, age: battery_fade(o, (age - 1) % o.lifetime_years + 1)
+        m.s_eff_def = pyo.Constraint(idx, rule=lambda m, i, k: m.s_eff[i, k] == self.size_alive(
+            i, k, faded(p.options[i])))
         m.bv_sum = pyo.Constraint(self.K, rule=lambda m, k: m.bv[k] == sum(m.bvi[i, k] for i in bat))
+        pv = hasattr(m, "p_own")
+        self.P_own_k = {k: (m.p_own[k] if pv else 0) for k in self.K}
+        self.P_emc_k = {k: (m.p_emc[k] if pv else 0) for k in self.K}
+        m.bv_plane = pyo.ConstraintList()
+        cmax, smax = {}, {}
+        self.pv_slope0 = float(pv_reference(p) @ p.price_cny_per_kwh)   # PV's marginal value at no PV, per kWp
+        for i in bat:
+            o = p.options[i]
+            lp = storage_dispatch(p, o)
+            cycles = min(o.battery_cycles_per_year, 8760.0 / (2.0 * o.battery_duration_h))
+            low = min(0.0, float(p.price_cny_per_kwh.min()), float(p.export_price_cny_per_kwh.min()))
+            cmax[i] = cycles * (lp.eta * float(p.price_cny_per_kwh.max()) - low / lp.eta)
+            caps = [(self.allowed or {}).get((o.option_id, c[2])) or o.size for c in self.cont_cols if c[0] == i]
+            smax[i] = max(caps, default=o.size)
+            self.storage_planes[i] = set()
+            pmax = float(sum(p.options[j].size for j in range(len(p.options)) if p.options[j].kind == "pv"))
+            # a grid in (S, P) at r = 1, beyond the maximum sizes: a plan that saves electricity (r < 1) sits at
+            # (S/r, P/r) on the same rays (homogeneity)
+            for S in np.array([0.0, 1 / 3, 2 / 3, 1.0, 1.25]) * smax[i]:
+                for P in (np.array([0.0, 1 / 3, 2 / 3, 1.0, 1.25]) * pmax if pmax > 0 else (0.0,)):
+                    self.add_storage_plane(i, float(S), 1.0, float(P))
+            if smax[i] > 0:
+                lam = lp.solve(0.5 * smax[i], 1.0, 0.0).import_change_kwh / (0.5 * smax[i])
+                for k in self.K:
+                    self.bat_import[k] += lam * m.s_eff[i, k]
+        m.bv_cap = pyo.Constraint(idx, rule=lambda m, i, k: m.bvi[i, k] <= cmax[i] * m.s_eff[i, k])
+        ss = [(i, k) for (i, k) in idx if (i, k, "ss") in self.alive]
+        m.bat_esco = pyo.Var(ss, domain=pyo.NonNegativeReals)
+        share = {i: p.term("shared_savings", "esco_share_of_savings", p.options[i].asset_class) for i in bat}
+        m.bat_esco_lo = pyo.Constraint(ss, rule=lambda m, i, k: m.bat_esco[i, k] >= share[i] * (
+            m.bvi[i, k] - cmax[i] * smax[i] * (1 - self.a(i, k, "ss"))))
+        esc_e = (1 + p.econ.electricity_escalation) ** (np.arange(1, self.H + 1) - 1)
+        for (i, k) in ss:
+            self.bat_esco[k] = self.bat_esco.get(k, 0) + float(esc_e[k - 1]) * m.bat_esco[i, k]
+
+    def storage_plane(self, i: int, usable_kwh: float, ratio: float, pv_kwp: float
+                      ) -> tuple[float, float, float, float]:
+        """(a, b, c, e): the LP's plane of W at (S, P, r) with its PV part, the LP's plane of W(0, P, r), replaced by
+        the tangent of the exact full-year PV value V(P, r) = r V(P/r, 1) (``pathways.value.exact_pv_value``): the
+        plane a r + b P + c S of V(P, r) + B(S, P, r), B the battery's LP value, equal to it at the point; e = dB/dP
+        (the LP's b less the PV plane's), the coefficient of third-party PV, which serves the load without being
+        the owner's."""
+        from .evaluator import pv_reference, storage_dispatch
+        from .value import exact_pv_value
+        p = self.p
+        d = storage_dispatch(p, p.options[i]).solve(usable_kwh, ratio, pv_kwp)
+        (a, b, c), (a0, b0) = d.plane, d.pv_plane
+        if pv_kwp <= 0 or ratio <= 0:
+            return a - a0, b - b0 + self.pv_slope0, c, b - b0
+        ref, load0 = pv_reference(p), p.baseline_electricity_kwh * p.load_shape
+        h = max(1e-3, 1e-6 * pv_kwp)
+        v0, v1 = exact_pv_value(np.array([pv_kwp, pv_kwp + h]), ref, ratio * load0, p.price_cny_per_kwh,
+                                p.export_price_cny_per_kwh)
+        b_pv = (v1 - v0) / h
+        return a - a0 + (v0 - b_pv * pv_kwp) / ratio, b - b0 + b_pv, c, b - b0
+
+    def add_storage_plane(self, i: int, usable_kwh: float, ratio: float, pv_kwp: float) -> bool:
+        """Add the plane of ``storage_plane`` at (S, P, r) for battery option i in every year (False if already
+        there)."""
+        a, b, c, e = self.storage_plane(i, usable_kwh, ratio, pv_kwp)
+        key = (round(a, 2), round(b, 4), round(c, 4), round(e, 4))
+        if key in self.storage_planes[i]:
+            return False
+        self.storage_planes[i].add(key)
+        m = self.m
+        for k in self.K:
+            m.bv_plane.add(m.v[k] + m.bvi[i, k] <= a * self.ratio[k] + b * self.P_own_k[k] + e * self.P_emc_k[k]
+                           + c * m.s_eff[i, k])
+        return True
+
+    def storage_check(self) -> list[dict]:
+        """At the current solution, per battery option and year with a battery: the MILP's battery value (what
+        v + bvi leaves beyond the own PV's curve value) against the LP's value at the same (S_eff, P, r)."""
+        from .evaluator import storage_dispatch
+        p, m = self.p, self.m
+        out = []
+        pv_pieces = _pieces(self.pv_curve["kwp"], self.pv_curve["value_cny"]) if hasattr(self, "pv_curve") else []
+        for i in self.storage_planes:
+            for k in self.K:
+                S = float(pyo.value(m.s_eff[i, k]))
+                if S <= 1e-6:
+                    continue
+                r = float(pyo.value(self.ratio[k]))
+                P_own, P_emc = float(pyo.value(self.P_own_k[k])), float(pyo.value(self.P_emc_k[k]))
+                v_max = min((al * r + be * P_own for al, be in pv_pieces), default=0.0)
+                milp = float(pyo.value(m.v[k] + m.bvi[i, k])) - v_max
+                exact = storage_dispatch(p, p.options[i]).solve(S, r, P_own + P_emc).battery_value_cny
+                out.append({"option": i, "year": k, "usable_kwh": S, "ratio": r, "pv_kwp": P_own + P_emc,
+                            "milp_value_cny": milp, "exact_value_cny": exact})
+        return out
+
+    def storage_cuts(self, rel_tol: float = 0.01, abs_tol_cny: float = 1.0) -> int:
+        """Add the tangent plane at every year the MILP over-states the battery's value by more than rel_tol of
+        the LP's value (+ abs_tol_cny); the number of planes added."""
+        added = 0
+        for row in self.storage_check():
+            if row["milp_value_cny"] - row["exact_value_cny"] > rel_tol * abs(row["exact_value_cny"]) + abs_tol_cny:
+                added += self.add_storage_plane(row["option"], row["usable_kwh"], row["ratio"], row["pv_kwp"])
+        return added
 
     def carbon_revenue(self) -> None:
         """cr[o,k] <= M a[o,k]; cr[o,k] <= share_o * price * esc_c(k) * g(k) * sc[k]: credits are sold only on the
@@ -490,8 +671,9 @@ class PlanModel:
         g = p.grid_co2_t_per_kwh
         base_fuel_co2 = sum(v * p.fuel_co2_t[c] for q in p.fuel_end_uses.values() for c, v in q.items())
         E0 = p.baseline_electricity_kwh
-        self.em = {k: g[k - 1] * (E0 * self.ratio[k] - m.sc[k]) + sum(p.fuel_co2_t[c] * self.fuel[k, c]
-                                                                     for c in p.fuel_price_cny) for k in self.K}
+        # grid import: electricity less PV self-consumed plus the batteries' net import (charging losses, battery_value)
+        self.em = {k: g[k - 1] * (E0 * self.ratio[k] - m.sc[k] + self.bat_import[k])
+                   + sum(p.fuel_co2_t[c] * self.fuel[k, c] for c in p.fuel_price_cny) for k in self.K}
         self.em0 = {k: g[k - 1] * E0 + base_fuel_co2 for k in self.K}
         eligible = any(o.kind == "pv" and o.carbon_credit_eligible for o in p.options)
         creditors = [i for i, o in enumerate(p.options) if o.carbon_credit_share > 0] if eligible else []
@@ -755,12 +937,13 @@ class PlanModel:
         opt = self._solver
         opt.config.time_limit = time_limit
         opt.config.mip_gap = gap
-        if threads:
-            pin_highs_threads(threads)
         opt.highs_options = {**self.HIGHS_OPTIONS, **({"threads": threads} if threads else {})}
-        t0 = time.perf_counter()
-        res = opt.solve(self.m)
-        secs = time.perf_counter() - t0
+        with HIGHS_LOCK:                     # appsi's output capture and HiGHS's scheduler are process-wide
+            if threads:
+                pin_highs_threads(threads)
+            t0 = time.perf_counter()
+            res = opt.solve(self.m)
+            secs = time.perf_counter() - t0
         tc = res.termination_condition
         if tc in (TC.infeasible, TC.infeasibleOrUnbounded):
             return SolveResult("infeasible", None, None, None, secs, self.build_seconds)

@@ -54,7 +54,7 @@ PARAM_NAMES = {
     "cop": ("coefficient of performance", "能效系数"),
     "electricity_saving_frac": ("electricity saving", "节电比例"),
     "fuel_saving_frac": ("fuel saving", "节约燃料比例"),
-    "site_energy_saving_frac": ("saving on site energy", "全厂节能比例"),
+    "site_energy_saving_frac": ("saving on the end uses it acts on", "所作用用能环节的节能比例"),
     "enable_boost_frac": ("boost to other measures", "对其他措施的增强"),
     "rebound_frac": ("rebound", "反弹效应"),
     "max_share_of_heat_demand": ("largest share of the heat demand served", "可承担热负荷的最大比例"),
@@ -156,7 +156,7 @@ def action_paybacks(result) -> pd.DataFrame:
     ev_by_id = {r.action.option_id: r for r in (result.evaluation.actions if result.evaluation else [])}
     rows = []
     for _, a in result.actions.iterrows():
-        inv = a.get("investment_payback_years", a.get("simple_payback_years", float("nan")))
+        inv = a.get("investment_payback_years", float("nan"))
         cash = a.get("cash_payback_years")
         if cash is None and a["option_id"] in ev_by_id:
             flows = ev_by_id[a["option_id"]].flows

@@ -66,6 +66,7 @@ from typing import Any
 
 import numpy as np
 
+from .concurrency import HIGHS_LOCK
 from .errors import InputError, problem as pline, suggest
 
 MODELLED = ("park_shared_pv", "park_storage", "park_collective_procurement")
@@ -182,14 +183,15 @@ class _LP:
         st = h.passModel(lp)
         if st == highspy.HighsStatus.kError:
             raise RuntimeError(f"HiGHS refused the park master ({n} columns, {m} rows)")
-        if h.run() == highspy.HighsStatus.kError and h.getModelStatus() == highspy.HighsModelStatus.kNotset:
-            # HiGHS's scheduler is process-wide and was started elsewhere (another thread or thread count):
-            # restart it and solve again
-            highspy.Highs.resetGlobalScheduler(True)
-            h.run()
-        if h.getModelStatus() == highspy.HighsModelStatus.kNotset and not mip:
-            h.setOptionValue("solver", "ipm")          # numerical trouble in simplex: the interior point method
-            h.run()
+        with HIGHS_LOCK:                                # one HiGHS run at a time (``pathways.concurrency``)
+            if h.run() == highspy.HighsStatus.kError and h.getModelStatus() == highspy.HighsModelStatus.kNotset:
+                # HiGHS's scheduler is process-wide and was started elsewhere (another thread or thread count):
+                # restart it and solve again
+                highspy.Highs.resetGlobalScheduler(True)
+                h.run()
+            if h.getModelStatus() == highspy.HighsModelStatus.kNotset and not mip:
+                h.setOptionValue("solver", "ipm")      # numerical trouble in simplex: the interior point method
+                h.run()
         status = h.modelStatusToString(h.getModelStatus())
         sol = h.getSolution()
         info = h.getInfo()
@@ -645,8 +647,8 @@ def plan_park(model, scenario=(), set_values=(), *, time_limit: float = 120.0, g
     resolved = model if isinstance(model, Resolved) else resolve(model, scenarios, list(set_values))
     if resolved.kind != "park":
         raise InputError(pline("kind", resolved.kind, "a park model (a file with firms; use `pathways plan` for sites)"))
-    if time_limit <= 0 or not 0 <= gap < 1:
-        raise InputError(pline("time_limit/gap", (time_limit, gap), "time limit > 0 s and 0 <= gap < 1"))
+    from .config import check_run_options
+    check_run_options(time_limit=time_limit, gap=gap, workers=workers)
     d = park_data(resolved)
     if firm_gap is None:
         # each firm's pricing bound may sit this far above its best value; summed over firms it adds at most

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyomo.environ as pyo
 
+from .concurrency import HIGHS_LOCK
 from .economics import discount_factors
 from .milp import PlanModel, pin_highs_threads
 from .problem import OWN_LIKE, Action, Problem
@@ -199,9 +200,10 @@ class Kernel:
         from pyomo.repn import generate_standard_repn
 
         opt = Highs()
-        opt.set_instance(fm.m)
+        with HIGHS_LOCK:                                 # appsi's output capture is process-wide
+            opt.set_instance(fm.m)
+            self.highs = highspy.Highs()
         vmap = opt._pyomo_var_to_solver_var_map          # id(var) -> column (appsi's own map)
-        self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.passModel(opt._solver_model.getModel())
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
@@ -276,11 +278,12 @@ class Kernel:
     def solve(self, time_limit: float, gap: float) -> dict:
         """Solve; the pricing value, HiGHS's bound on it (valid at a time limit) and the solution vector."""
         h = self.highs
-        pin_highs_threads(1)
         h.setOptionValue("threads", 1)
         h.setOptionValue("time_limit", max(float(time_limit), 0.1))
         h.setOptionValue("mip_rel_gap", float(gap))
-        h.run()
+        with HIGHS_LOCK:                   # HiGHS's scheduler is process-wide (``pathways.concurrency``)
+            pin_highs_threads(1)
+            h.run()
         info = h.getInfo()
         status = h.getModelStatus()
         import highspy

@@ -75,8 +75,12 @@ def generate_park(firms: int, seed: int, city: str, mix: dict[str, float] | str,
         mix = parse_mix(mix)
     if not isinstance(firms, int) or firms < 1 or firms > 5000:
         raise InputError(problem("--firms", firms, "a whole number 1..5000"))
-    if not 0 <= target_cut < 1:
+    if not 0 <= target_cut < 1:      # NaN fails too
         raise InputError(problem("--target-cut", target_cut, "a fraction in [0, 1)"))
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 63:
+        raise InputError(problem("--seed", seed, "a whole number >= 0 (numpy default_rng seed)"))
+    if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 15:
+        raise InputError(problem("years", years, "a whole number from 1 to 15"))
     loc = resolve_location(name=city)
     rng = np.random.default_rng(seed)
     sectors = sorted(mix)
@@ -142,6 +146,9 @@ def header(firms: int, seed: int, city: str, mix: str) -> str:
 
 def run_generate(args) -> int:
     import yaml
+    from pathlib import Path
+    if args.out not in (None, "-") and Path(args.out).is_dir():
+        raise InputError(problem("--out", args.out, "is a directory; give the path of the YAML file to write"))
     data = generate_park(args.firms, args.seed, args.city, args.mix, name=args.name, target_cut=args.target_cut)
 
     class NoAliases(yaml.SafeDumper):
@@ -152,7 +159,11 @@ def run_generate(args) -> int:
     if args.out in (None, "-"):
         print(text, end="")
     else:
-        with open(args.out, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise InputError(problem("--out", args.out, f"cannot be written ({exc.strerror or exc}); give a "
+                                                        "writable file path")) from None
         print(f"wrote {args.out}: {args.firms} firms")
     return 0

@@ -82,12 +82,19 @@ def standalone(problem: Problem, option_id: str, mode: str, size: float, year: i
     return evaluate(problem, [Action(option_id, year, mode, size)]).actions[0]
 
 
-def esco_participates(problem: Problem, o, mode: str) -> bool:
+def esco_participates(problem: Problem, o, mode: str, size: float | None = None) -> bool:
     """An ESCO signs a shared-savings or hosting contract only if it recovers its capex and O&M within the term
-    from what the contract pays it (deemed savings), discounted at the site's rate (an assumption)."""
-    if mode not in ("shared_savings", "energy_cost_hosting") or o.kind == "battery":
+    from what the contract pays it (deemed savings; for storage its share of the measured saving of a battery of
+    ``size`` on the baseline site), discounted at the site's rate (an assumption)."""
+    if mode not in ("shared_savings", "energy_cost_hosting"):
         return True
     econ, terms = problem.econ, problem.terms(mode, o.asset_class)
+    if o.kind == "battery":
+        size = o.size if size is None else size
+        term = min(int(terms["term_years"]), o.lifetime_years, problem.horizon)
+        income = -standalone(problem, o.option_id, mode, size).flows["esco_payments"][1:term + 1]
+        k = np.arange(1, term + 1)
+        return float(((income - o.om_at(size)) * (1 + econ.discount_rate) ** -k).sum()) >= o.capex_at(size)
     k = np.arange(1, min(int(terms["term_years"]), o.lifetime_years) + 1)
     de, dfuel = deemed_saving_cny(problem, o)
     deemed = de * (1 + econ.electricity_escalation) ** (k - 1) + dfuel * (1 + econ.fuel_escalation) ** (k - 1)
@@ -123,17 +130,18 @@ def payback_filter(problem: Problem) -> dict[tuple[str, str], float | None]:
     allowed: dict[tuple[str, str], float | None] = {}
     for o in problem.options:
         for mode in o.modes:
-            if not esco_participates(problem, o, mode):
-                continue
-            if problem.payback_limit_years is None or meets_payback(problem, o.option_id, mode, o.size):
+            def passes(size: float) -> bool:
+                return (esco_participates(problem, o, mode, size)
+                        and (problem.payback_limit_years is None or meets_payback(problem, o.option_id, mode, size)))
+            if passes(o.size):
                 allowed[o.option_id, mode] = None
                 continue
-            if not o.continuous or not meets_payback(problem, o.option_id, mode, o.size * 1e-3):
+            if not o.continuous or not passes(o.size * 1e-3):
                 continue
             lo, hi = 0.0, o.size                  # payback grows with size (concave value, linear capex)
             for _ in range(14):
                 mid = (lo + hi) / 2
-                if meets_payback(problem, o.option_id, mode, mid):
+                if passes(mid):
                     lo = mid
                 else:
                     hi = mid
@@ -406,21 +414,31 @@ def _explain_rejected(problem: Problem, plan: list[Action], plan_npv: float, all
     return out
 
 
-def _infeasibility(pm: PlanModel, problem: Problem) -> str:
-    """Which constraint families conflict: re-solve with each optional family relaxed in turn."""
-    families = []
+def _infeasibility(pm: PlanModel, problem: Problem, deadline: float) -> str:
+    """Which constraint families conflict: re-solve with each optional family relaxed in turn, within what is
+    left of the time limit."""
+    families, unknown = [], []
     for name in ("budget", "co2_target", "portfolio_payback", "prereq"):
         comp = getattr(pm.m, name, None)
         if comp is None:
             continue
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            unknown.append(name)
+            continue
         comp.deactivate()
-        res = pm.solve(time_limit=30, gap=1e-3)
+        res = pm.solve(time_limit=min(30.0, left), gap=1e-3)
         comp.activate()
-        if res.status != "infeasible":
+        if res.status == "time_limit" and res.objective is None:
+            unknown.append(name)
+        elif res.status != "infeasible":
             families.append(name)
+    note = f" (not tested within the time limit: {', '.join(unknown)})" if unknown else ""
+    if not families and unknown:
+        return "infeasible; the conflicting constraint families were not identified within the time limit" + note
     if not families:
-        return "the plan is infeasible even with budget, targets and payback limits relaxed"
-    return "infeasible: conflict between " + " and ".join(families) + " and the measures available"
+        return "the plan is infeasible even with budget, targets and payback limits relaxed" + note
+    return "infeasible: conflict between " + " and ".join(families) + " and the measures available" + note
 
 
 # ----------------------------------------------------------------------------------------- main entry
@@ -465,7 +483,7 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
                  "config_hash": resolved.config_hash}
     empty = pd.DataFrame()
     if res.objective is None:         # no plan at all (an empty plan found by the solver is a plan)
-        msg = _infeasibility(pm, problem) if res.status == "infeasible" else res.message
+        msg = _infeasibility(pm, problem, t0 + time_limit) if res.status == "infeasible" else res.message
         return PlanResult(res.status, objective, None, None, None, False, None, res.solve_seconds,
                           time.perf_counter() - t0, _actions_table(problem, evaluate(problem, [])), empty, empty, {},
                           [], [], [], [], {}, resolved.applied_overrides, site_info, message=msg, problem=problem)

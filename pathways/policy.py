@@ -43,7 +43,7 @@ TARGET_METRICS = ("abatement_t_per_year", "cumulative_abatement_t", "additional_
                   "additional_cumulative_abatement_t")
 SUBSIDY_PREFIX = "assumptions.subsidies."
 DEFAULT_PUBLIC_DISCOUNT_RATE = 0.06
-OK_STATUSES = ("optimal", "time_limit")
+OK_STATUSES = ("optimal", "time_limit", "gap_not_reached")
 
 
 @dataclass

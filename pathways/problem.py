@@ -21,8 +21,10 @@ Energy model (the evaluator computes it exactly; the MILP linearises it, see ``p
 * PV output of a segment is size * perf(age) * its hourly profile; self-consumption is min(load, generation) hour
   by hour, surplus is exported at the export price.
 * ESCO contracts (shared savings, energy-cost hosting) settle on deemed savings (``deemed_saving_cny``).
-* A battery adds the value of its size from ``battery_curve`` (arbitrage on the baseline load; an approximation
-  used identically by the evaluator and the MILP).
+* A battery is dispatched on the year's own net load (the load scaled by r_k, less the PV serving the site) by the
+  LP of ``pathways.value.StorageDispatch``: usable kWh faded by age, power = kWh / duration, round-trip losses, a
+  yearly throughput limit; its charging losses raise grid import, bill and emissions. The MILP bounds it with
+  tangent planes of the joint PV + battery value (``pathways.milp.PlanModel.battery_value``).
 """
 from __future__ import annotations
 
@@ -68,7 +70,10 @@ class Option:
     roof_id: str = ""
     profile_key: str = ""                # pv: key into Problem.pv_profiles
     area_m2_per_unit: float = 0.0        # pv: roof m2 per kWp
-    battery_curve: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())   # (sizes_kwh, value_cny_per_year)
+    battery_duration_h: float = 2.0       # battery: usable kWh / kW (charge and discharge)
+    battery_rte: float = 0.88             # battery: AC round-trip efficiency
+    battery_fade_per_year: float = 0.0    # battery: usable kWh at life age a = size x (1 - fade)^(a - 1)
+    battery_cycles_per_year: float = float("inf")   # battery: full cycles of the usable kWh per year (limit)
     carbon_credit_share: float = 0.0     # share of the site's abatement sold as credits while active
     credit_price_cny_per_t: float = 0.0  # price of those credits (0: Problem.carbon_credit_price_cny_per_t)
     exclusive_groups: tuple[str, ...] = ()

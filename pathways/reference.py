@@ -93,6 +93,18 @@ def default_assumptions() -> dict:
     return strip(_defaults_tree())
 
 
+def assumption_ranges() -> dict:
+    """Nested dict parallel to ``default_assumptions()`` holding, per leaf, what a value may be:
+    ``{"range": [lo, hi]}`` (numbers, inclusive) and/or ``{"choices": [...]}`` (text), from the ``range`` and
+    ``choices`` keys of data/defaults.yaml (a leaf without either is only type-checked)."""
+    def strip(node: Any) -> Any:
+        if _is_leaf(node):
+            return {k: copy.deepcopy(node[k]) for k in ("range", "choices") if k in node}
+        return {k: strip(v) for k, v in node.items()}
+
+    return strip(_defaults_tree())
+
+
 def assumption_sources() -> pd.DataFrame:
     """Flat table of every default: key (dotted), value, unit, year, source, is_estimate."""
     rows: list[dict] = []

@@ -54,7 +54,7 @@ TEXT = {
            "baseline": "Payback-first rule (today's practice)",
            "baseline_line": "NPV {npv:,.0f} CNY, cumulative CO2 cut {base:,.0f} tCO2 (this plan: {plan:,.0f} tCO2)",
            "estimates": "Figures the plan rests on that are estimates (value, unit, source)",
-           "solver": "[solver: {status}, gap {gap:.2e}, solver {solver:.2f} s, total {total:.2f} s]",
+           "solver": "[solver: {status}, gap {gap}, solver {solver:.2f} s, total {total:.2f} s]",
            "milp_npv": "MILP's own (linearised) NPV {v:,.0f} CNY", "slack": "slack"},
     "zh": {"title": "降碳路径规划", "station": "气象站 {id}，距离 {km:.0f} 公里",
            "warning": "!! 警告", "plan": "实施方案，按先后顺序（先做前提措施，再按每元前期投入的净现值从高到低）",
@@ -83,7 +83,7 @@ TEXT = {
            "baseline": "按回收期排序的传统做法",
            "baseline_line": "净现值 {npv:,.0f} 元，累计减排 {base:,.0f} 吨CO2（本方案：{plan:,.0f} 吨CO2）",
            "estimates": "方案所依据的估计值（数值、单位、来源）",
-           "solver": "[求解状态：{status}，间隙 {gap:.2e}，求解 {solver:.2f} 秒，总计 {total:.2f} 秒]",
+           "solver": "[求解状态：{status}，间隙 {gap}，求解 {solver:.2f} 秒，总计 {total:.2f} 秒]",
            "milp_npv": "混合整数规划自身（线性化）净现值 {v:,.0f} 元", "slack": "松弛量"},
 }
 
@@ -222,7 +222,8 @@ def format_plan(result, lang: str = "en", verbose: bool = False, roofs=None) -> 
     if result.message and (verbose or acts.empty):
         lines += ["", result.message]
     if verbose:
-        lines += ["", t["solver"].format(status=result.status, gap=result.mip_gap or 0, solver=result.solve_seconds,
+        gap = "-" if result.mip_gap is None else f"{result.mip_gap:.2e}"      # no bound: no gap to report
+        lines += ["", t["solver"].format(status=result.status, gap=gap, solver=result.solve_seconds,
                                          total=result.total_seconds)]
         if result.milp_npv_cny is not None:
             lines.append(t["milp_npv"].format(v=result.milp_npv_cny))

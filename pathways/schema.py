@@ -18,7 +18,8 @@ Fields added beyond docs/conventions.md (tell the lead when this list changes):
     finance.budget_carry_over                  bool (default false): unspent budget stays available later
     finance.payback_basis                      investment (default) | cash: which payback the limit applies to
     finance.tax_basis                          after_tax | pre_tax | null (null: assumptions tax.basis)
-    finance.tax_rate                           0-0.5 or null (null: assumptions tax.corporate_rate)
+    finance.tax_status                         standard | small_low_profit | high_tech (the rate of assumptions tax.*)
+    finance.tax_rate                           0-0.5 or null (null: the rate of tax_status)
 Defaults that are not in conventions.md: electricity.shifts 'two', roofs[].usable_fraction 0.7,
 roofs[].azimuth_deg 180, digital_maturity 2; finance.discount_rate/plan.* null here are filled by
 ``pathways.config.resolve`` from ``assumptions`` (data/defaults.yaml).
@@ -279,10 +280,13 @@ class Finance(_Strict):
                                   "saving) or to the owner's cash payback (instalments and fees included)")
     tax_basis: Literal["after_tax", "pre_tax"] | None = Field(
         None, description="NPVs after or before corporate income tax; null = assumptions tax.basis (after_tax)")
+    tax_status: Literal["standard", "small_low_profit", "high_tech"] = Field(
+        "standard", description="which corporate income tax rate applies: standard (assumptions tax.corporate_rate, "
+                                "25 %), small_low_profit (tax.rate_small_low_profit, 5 % effective 2023-2027), "
+                                "high_tech (tax.rate_high_tech, 15 %)")
     tax_rate: float | None = Field(None, ge=0, le=0.5,
-                                   description="corporate income tax rate, fraction; null = assumptions "
-                                               "tax.corporate_rate (0.25); small low-profit firms 0.05, high-tech "
-                                               "0.15")
+                                   description="corporate income tax rate, fraction; overrides tax_status; null = the "
+                                               "rate of tax_status")
     allowed_financing_modes: list[FinancingMode] | None = Field(None, min_length=1)
 
     @field_validator("budget_cny_per_year", mode="before")

@@ -74,7 +74,8 @@ def tax_settings(resolved: Resolved) -> tuple[str, float]:
     basis = getattr(fin, "tax_basis", None) or tax.get("basis", "after_tax")
     rate = getattr(fin, "tax_rate", None)
     if rate is None:
-        rate = tax.get("corporate_rate", a["finance"].get("corporate_tax_rate", 0.25))
+        status = getattr(fin, "tax_status", "standard")
+        rate = tax["corporate_rate"] if status == "standard" else tax[f"rate_{status}"]
     return str(basis), float(rate)
 
 
@@ -219,7 +220,6 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
                                 params=m_cfg.params, custom=m_cfg.custom)
     allowed_modes = set(site.finance.allowed_financing_modes or [])
     site_mwh = (annual_kwh + sum(v * fuels[c].lhv_kwh_per_unit for q in fuel_use.values() for c, v in q.items())) / 1e3
-    zone = climate_zone(loc.city_id, province)
     fuel_heat = {c: f.lhv_kwh_per_unit * f.boiler_efficiency for c, f in fuels.items()}
     subsidy_share = a.get("subsidies", {})
 
@@ -300,8 +300,13 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
                 continue
             eq = heat_equipment(site.equipment, m.end_use, carrier)     # the site's own boiler/furnace
             eff = (eq.efficiency if eq and eq.efficiency else 0.0) or float(P.get("replaced_boiler_efficiency", 0.0))
-            hours = (eq.full_load_hours if eq and eq.full_load_hours else 0.0) or \
-                default_full_load_hours(m.end_use, zone, site.electricity.shifts).hours
+            flh = None if eq and eq.full_load_hours else default_full_load_hours(
+                m.end_use, climate_zone(loc.city_id, province) if m.end_use == "space_heat" else "",
+                site.electricity.shifts)
+            hours = flh.hours if flh else eq.full_load_hours
+            hours_from = (f"{hours:,.0f} h/yr of {m.end_use} ({flh.key}, data/heat_hours.csv"
+                          f"{', estimate' if flh.is_estimate else ''})" if flh else
+                          f"{hours:,.0f} h/yr of the listed {', '.join(eq.ids)}")
             heat_kwh = sum(v * (fuels[c].lhv_kwh_per_unit * eff if eff else fuel_heat[c]) for c, v in q.items())
             max_share = float(P.get("max_share_of_heat_demand", 1.0))
             for step, share in (("", max_share), ("@half", max_share / 2)):
@@ -310,6 +315,9 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
                                   size_unit="kW_th", capex_cny=float(P["capex_cny_per_unit"]) * kw_th,
                                   heat_end_use=m.end_use, heat_share=share, heat_cop=float(P.get("cop", 1.0)),
                                   replaced_efficiency=eff,
+                                  why=f"kW_th = {share:g} x {heat_kwh / 1e3:,.0f} MWh/yr useful heat / {hours_from}"
+                                      + (f", at most the {eq.capacity_kw:,.0f} kW listed"
+                                         if eq and eq.capacity_kw < float("inf") else ""),
                                   chain_rank=1, **{**common, "exclusive_groups": (f"heat_source@{m.end_use}",)}))
         else:
             effects: list[tuple[str, float]] = []

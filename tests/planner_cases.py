@@ -26,7 +26,8 @@ def pv_profile() -> np.ndarray:
 
 
 def base_problem(options, *, T=3, H=10, budget=None, rate=0.06, reinvest=False, target=None,
-                 portfolio_payback=None, fuel=True, tax_rate=0.0, carry_over=False, inflation=0.0) -> Problem:
+                 portfolio_payback=None, fuel=True, tax_rate=0.0, carry_over=False, inflation=0.0,
+                 management_cap=1.0) -> Problem:
     return Problem(
         econ=Economics(discount_rate=rate, horizon_years=H, electricity_escalation=0.01, fuel_escalation=0.02,
                        carbon_escalation=0.03, tax_rate=tax_rate, inflation_rate=inflation),
@@ -42,7 +43,24 @@ def base_problem(options, *, T=3, H=10, budget=None, rate=0.06, reinvest=False, 
         budget_cny=None if budget is None else np.asarray(budget, dtype=float), reinvest_savings=reinvest,
         co2_target_t=None if target is None else np.asarray(target, dtype=float),
         portfolio_payback_limit_years=portfolio_payback, carbon_credit_price_cny_per_t=40.0,
+        management_cap_frac=management_cap,
     )
+
+
+# cap on management and digital measures (chain_rank 2) for generated cases: 1 = no cap; the others bind as soon
+# as the EMS of catalog_like_options (4 % on each end use) is taken, or two management options together
+MANAGEMENT_CAPS = (1.0, 0.06, 0.02)
+
+
+def management_options() -> list[Option]:
+    """Two more management/digital options (chain_rank 2) overlapping the EMS of ``catalog_like_options``."""
+    return [
+        Option("iso", "iso", "energy_service", "chain", modes=("own",), lifetime_years=10, capex_cny=40_000,
+               annual_cost_cny=8_000, chain_rank=2,
+               effects=(("motors_fans_pumps", 0.034), ("compressed_air", 0.034), ("process_heat", 0.034))),
+        Option("mes", "mes", "digital", "chain", modes=("own",), lifetime_years=8, capex_cny=60_000, chain_rank=2,
+               effects=(("motors_fans_pumps", 0.03),)),
+    ]
 
 
 def catalog_like_options() -> list[Option]:

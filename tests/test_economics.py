@@ -193,3 +193,16 @@ def test_replacement_schedule_by_hand():
     assert replacement_schedule(1, 10, 20, "roof_lease", 25) == ([], 0.0, False, False)
     # a life that outlasts the horizon: no replacement, residual on the first installation
     assert replacement_schedule(3, 25, 20, "own") == ([], 7 / 25, True, True)
+
+
+def test_tax_status_selects_the_rate_and_basis_switches_tax_off():
+    from pathlib import Path
+
+    from pathways.config import resolve
+    from pathways.site import tax_settings
+    site = str(Path(__file__).parent / "fixtures" / "site_plan_small.yaml")
+    assert tax_settings(resolve(site)) == ("after_tax", 0.25)          # EIT Law art. 4
+    assert tax_settings(resolve(site, [], ["finance.tax_status=small_low_profit"])) == ("after_tax", 0.05)
+    assert tax_settings(resolve(site, [], ["finance.tax_status=high_tech"])) == ("after_tax", 0.15)
+    assert tax_settings(resolve(site, [], ["finance.tax_status=high_tech", "finance.tax_rate=0.2"]))[1] == 0.2
+    assert tax_settings(resolve(site, [], ["finance.tax_basis=pre_tax"]))[0] == "pre_tax"

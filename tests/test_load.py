@@ -169,7 +169,7 @@ def test_bad_profile_input_reports_every_field():
     assert len(lines) == 3
     assert lines[0].startswith("electricity.annual_kwh: -5")
     assert lines[1].startswith("electricity.shifts: 'tw0'") and "'two'" in lines[1]
-    assert lines[2].startswith("electricity.spring_festival_days: 90")
+    assert lines[2].startswith("electricity.spring_festival_shutdown_days: 90")
 
 
 # ---------------------------------------------------------------- metered CSV

@@ -41,7 +41,7 @@ def test_json_contract(tmp_path):
     for a in data["actions"]:
         assert ACTION_KEYS <= set(a)
         assert a["mode"] in ("own", "emc_pv", "roof_lease", "shared_savings", "guaranteed_savings",
-                             "energy_cost_hosting", "finance_lease")
+                             "energy_cost_hosting", "finance_lease", "bank_loan")
         assert 1 <= a["year"] <= 3
     assert data["applied_overrides"][0]["key"] == "finance.discount_rate"
     assert len(data["emissions_by_year"]) == 12

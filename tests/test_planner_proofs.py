@@ -12,7 +12,7 @@ from pathways.evaluator import evaluate
 from pathways.milp import PlanModel
 from pathways.problem import Action
 
-from planner_cases import base_problem, catalog_like_options, pv_option
+from planner_cases import MANAGEMENT_CAPS, base_problem, catalog_like_options, pv_option
 
 
 def feasible(problem, plan) -> bool:
@@ -123,6 +123,7 @@ def test_milp_equals_exhaustive_enumeration(data):
                            tax_rate=data.draw(st.sampled_from([0.0, 0.25])),
                            inflation=data.draw(st.sampled_from([0.0, 0.02])))
     problem.shadow_carbon_price_cny_per_t = data.draw(st.sampled_from([0.0, 150.0]))
+    problem.management_cap_frac = data.draw(st.sampled_from(MANAGEMENT_CAPS))   # binds when the EMS is taken
     best, _ = brute_force(problem)
     pm, res = solve(problem)
     assert res.status == "optimal"

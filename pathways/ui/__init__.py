@@ -18,7 +18,12 @@ def main() -> None:
     st.sidebar.radio("语言 / Language", LANGS, key="lang", horizontal=True,
                      format_func=lambda x: {"zh": "中文", "en": "English"}[x])
     st.sidebar.caption(t("offline_note"))
-    pages = [st.Page(sme.page, title=t("nav_sme"), url_path="sme", default=True),
+    # Streamlit serves the default page only at "/", never at its url_path; so "/" is a hidden page that moves on
+    # to /sme, and every page shown (/sme, /compare, /park, /policy) has an address that works when typed.
+    sme_page = st.Page(sme.page, title=t("nav_sme"), url_path="sme")
+    pages = [st.Page(lambda: st.switch_page(sme_page), title=t("nav_sme"), url_path="start", default=True,
+                     visibility="hidden"),
+             sme_page,
              st.Page(compare.page, title=t("nav_compare"), url_path="compare"),
              st.Page(park.page, title=t("nav_park"), url_path="park"),
              st.Page(policy.page, title=t("nav_policy"), url_path="policy")]

@@ -13,7 +13,8 @@ from ..errors import InputError
 from . import charts, runs
 from .downloads import csv_bytes, json_bytes
 from .fmt import cny, num, tonnes, years
-from .inputs import clean, examples, pick, save_uploads, scenario_controls, scenario_yaml, try_resolve, uploader
+from .inputs import (clean, example_name, examples, pick, save_uploads, scenario_controls, scenario_yaml, try_resolve,
+                     uploader)
 from .texts import lang, name, t
 
 DEFAULT_SCENARIOS = ((), ("tight_budget",), ("high_carbon_price",), ("low_discount_rate",))
@@ -55,7 +56,7 @@ def page() -> None:
     ex = examples("site")
     options = (["__sme__"] if "sme_model" in st.session_state else []) + list(ex)
     choice = pick(st.selectbox, t("cmp_model"), options, "cmp_model",
-                  format_func=lambda o: t("cmp_current") if o == "__sme__" else o)
+                  format_func=lambda o: t("cmp_current") if o == "__sme__" else example_name(ex[o]))
     if choice == "__sme__":
         model, base_scen, base_sets = st.session_state["sme_model"]
     else:

@@ -15,30 +15,40 @@ import yaml
 from .. import paths
 from ..config import Resolved, detect_kind, read_yaml, resolve, scenario_dir
 from ..errors import InputError
-from .texts import lang, t
+from .texts import EXAMPLE_ZH, lang, t
 
 MAX_UPLOAD_MB = 5            # per file (YAML models are small; a year of 15-min metered data is ~1.5 MB)
 EXAMPLES_ENV = "PATHWAYS_UI_EXAMPLES"   # extra folders of example models, separated by os.pathsep
 
 
 @st.cache_data(show_spinner=False)
-def _kind(path: str, mtime: float) -> str:
+def _kind_and_name(path: str, mtime: float) -> tuple[str, str]:
     del mtime
     try:
-        return detect_kind(read_yaml(path))
+        data = read_yaml(path)
+        return detect_kind(data), str(data.get("name") or Path(path).stem)
     except InputError:
-        return "invalid"
+        return "invalid", Path(path).stem
 
 
 def examples(kind: str = "site") -> dict[str, str]:
-    """label -> path of the example models of one kind (models/*.yaml and the folders in PATHWAYS_UI_EXAMPLES)."""
-    folders = [paths.REPO_ROOT / "models"] + [Path(p) for p in os.environ.get(EXAMPLES_ENV, "").split(os.pathsep) if p]
+    """label -> path of the example models of one kind (the bundled models/*.yaml and models/parks/*.yaml, then the
+    folders in PATHWAYS_UI_EXAMPLES)."""
+    folders = [paths.MODELS_DIR, paths.MODELS_DIR / "parks"] + [
+        Path(p) for p in os.environ.get(EXAMPLES_ENV, "").split(os.pathsep) if p]
     out = {}
     for folder in folders:
         for p in sorted(folder.glob("*.yaml")):
-            if _kind(str(p), p.stat().st_mtime) == kind:
+            if _kind_and_name(str(p), p.stat().st_mtime)[0] == kind:
                 out[p.stem] = str(p)
     return out
+
+
+def example_name(path: str) -> str:
+    """An example's name in the chosen language: the model's own ``name`` (English), or its Chinese name."""
+    p = Path(path)
+    own = _kind_and_name(str(p), p.stat().st_mtime)[1]
+    return EXAMPLE_ZH.get(p.stem, own) if lang() == "zh" else own
 
 
 def named_scenarios() -> list[str]:

@@ -20,7 +20,8 @@ import pathways
 from . import charts, runs
 from .downloads import csv_bytes, json_bytes
 from .fmt import MISSING, cny, num, tonnes
-from .inputs import clean, examples, pick, save_uploads, session_dir, show_problems, try_resolve, uploader
+from .inputs import (clean, example_name, examples, pick, save_uploads, session_dir, show_problems, try_resolve,
+                     uploader)
 from .texts import TEXT, lang, name, t
 
 
@@ -80,7 +81,8 @@ def _source() -> tuple[str | None, list[str]]:
                horizontal=True)
     problems: list[str] = []
     if src == "example":
-        return ex[st.selectbox(t("park_example"), list(ex), key="park_example")], problems
+        return ex[st.selectbox(t("park_example"), list(ex), key="park_example",
+                               format_func=lambda k: example_name(ex[k]))], problems
     if src == "upload":
         up = save_uploads([uploader("park_file", ["yaml", "yml"], "park_up")], problems)
         if not up and not problems:

@@ -20,7 +20,8 @@ from .compare import action_changes
 from .downloads import plan_downloads
 from .fmt import cny, num, tonnes, years
 from . import inputs
-from .inputs import clean, examples, pick, save_uploads, scenario_controls, show_problems, try_resolve, uploader
+from .inputs import (clean, example_name, examples, pick, save_uploads, scenario_controls, show_problems, try_resolve,
+                     uploader)
 from .texts import COLUMNS, TEXT, lang, name, t
 
 SECTORS = typing.get_args(schema.Sector)
@@ -35,7 +36,7 @@ def _example() -> tuple[str | None, list[str]]:
     ex = examples("site")
     if not ex:
         return None, []
-    label = st.selectbox(t("example"), list(ex), key="sme_example")
+    label = st.selectbox(t("example"), list(ex), key="sme_example", format_func=lambda k: example_name(ex[k]))
     return ex[label], []
 
 

@@ -531,6 +531,17 @@ NAMES: dict[str, dict[str, dict[str, str]]] = {
     "mode": MODE_TEXT,
 }
 
+# Chinese names of the bundled example models (file stem -> name); English names are the models' own `name`
+EXAMPLE_ZH = {
+    "suzhou_machining": "苏州精密机械加工有限公司（示例）",
+    "chengdu_food_processing": "成都食品加工有限公司（示例）",
+    "dongguan_electronics": "东莞电子组装有限公司（示例）",
+    "foshan_building_materials": "佛山建筑陶瓷有限公司（示例）",
+    "shaoxing_textile_dyeing": "绍兴印染整理有限公司（示例）",
+    "foshan_mixed_park": "佛山综合工业园区（生成）",
+    "suzhou_machinery_electronics_park": "苏州机械电子产业园区（生成）",
+}
+
 # form table column headers (data_editor), by language
 COLUMNS = {
     "en": {"carrier": "fuel", "annual_quantity": "quantity per year", "end_use": "end use", "id": "roof id",
