@@ -60,6 +60,7 @@ class Member:
     model: str | dict
     overrides: dict = field(default_factory=dict)
     kind: str = TARGET_SITE
+    allow_paths: tuple = ()        # folders its data files may lie in besides its own (--allow-path; a park's folder)
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Sweep:
     points: list[dict[str, Any]]
     policy: dict[str, Any]
     description: str = ""
+    allow_paths: tuple = ()        # --allow-path folders
 
 
 @dataclass
@@ -222,7 +224,7 @@ def _population(body: Any, base: list[Member], label: str) -> tuple[list[Member]
     rng = np.random.default_rng(seed)
     out = list(base)
     for m in base:
-        tree = resolve(m.model).model.model_dump(mode="json")
+        tree = resolve(m.model, allow_paths=m.allow_paths).model.model_dump(mode="json")
         for v in range(1, n + 1):
             over = {**m.overrides}
             for k, (lo, hi) in scale.items():
@@ -230,15 +232,16 @@ def _population(body: Any, base: list[Member], label: str) -> tuple[list[Member]
                 value = _get(tree, k)
                 if value is not None:
                     over[k] = _scaled(value, f)
-            out.append(Member(f"{m.label}~v{v}", m.model, over, m.kind))
+            out.append(Member(f"{m.label}~v{v}", m.model, over, m.kind, m.allow_paths))
     return out, []
 
 
-def _park_members(park_path: Path, label: str) -> list[Member]:
-    """The firms of a park as stand-alone sites (id and tenancy dropped; paths already absolute)."""
+def _park_members(park_path: Path, label: str, allow_paths: tuple = ()) -> list[Member]:
+    """The firms of a park as stand-alone sites (id and tenancy dropped; data files already resolved within the
+    park's folder or ``allow_paths``, which their members admit)."""
     from .config import resolve
 
-    r = resolve(park_path)
+    r = resolve(park_path, allow_paths=allow_paths)
     if r.kind != "park":
         raise InputError(problem(f"{label}: park", str(park_path), "must name a park file (with firms)"))
     out = []
@@ -246,12 +249,13 @@ def _park_members(park_path: Path, label: str) -> list[Member]:
         tree = firm.model_dump(mode="json", exclude_unset=True)
         fid = tree.pop("id", None) or firm.name
         tree.pop("tenancy", None)
-        out.append(Member(f"{park_path.stem}/{fid}", tree))
+        out.append(Member(f"{park_path.stem}/{fid}", tree, allow_paths=(str(park_path.parent), *allow_paths)))
     return out
 
 
-def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep spec; raises InputError with one line per problem."""
+def load_sweep(path: str | Path, allow_paths=()) -> Sweep:
+    """Read and validate a sweep spec; raises InputError with one line per problem. ``allow_paths``: folders the
+    models' data files may lie in besides each model's own folder (``--allow-path``)."""
     from .config import compose, load_scenario, read_yaml, run_option_problems
     from .planner import OBJECTIVES
 
@@ -259,6 +263,7 @@ def load_sweep(path: str | Path) -> Sweep:
     label = str(path)
     data = read_yaml(path)
     base_dir = path.resolve().parent
+    allow = tuple(str(Path(d).resolve()) for d in allow_paths or ())
     bad: list[str] = []
     for k in data:
         if k not in SPEC_KEYS:
@@ -278,7 +283,7 @@ def load_sweep(path: str | Path) -> Sweep:
             if not p.is_file():
                 bad.append(problem(f"{label}: models[{i}]", m, f"no such file (paths start at {base_dir})"))
             else:
-                members.append(Member(p.stem, str(p.resolve())))
+                members.append(Member(p.stem, str(p.resolve()), allow_paths=allow))
     park = data.get("park")
     if park is not None:
         p = Path(str(park)) if Path(str(park)).is_absolute() else base_dir / str(park)
@@ -286,7 +291,7 @@ def load_sweep(path: str | Path) -> Sweep:
             bad.append(problem(f"{label}: park", park, f"must be the path of a park file (paths start at {base_dir})"))
         else:
             try:
-                members += _park_members(p.resolve(), label)
+                members += _park_members(p.resolve(), label, allow)
             except InputError as exc:
                 bad += [f"{label}: park: {line}" for line in exc.problems]
     if not members and not bad:
@@ -348,7 +353,7 @@ def load_sweep(path: str | Path) -> Sweep:
     if bad:
         raise InputError(bad)
     return Sweep(name=name, path=path, members=members, scenarios=scenarios, fixed=fixed, plan=plan, keys=keys,
-                 points=points, policy=policy, description=str(data.get("description", "")))
+                 points=points, policy=policy, description=str(data.get("description", "")), allow_paths=allow)
 
 
 # ============================================================================================== runs
@@ -394,7 +399,8 @@ def expand(sweep: Sweep) -> list[Run]:
     for j, point in enumerate(sweep.points):
         for member in sweep.members:
             try:
-                r = resolve(member.model, sweep.scenarios, overrides_of(sweep, member, point))
+                r = resolve(member.model, sweep.scenarios, overrides_of(sweep, member, point),
+                            allow_paths=member.allow_paths)
             except InputError as exc:
                 rid = "bad-" + _sha({"member": member.label, "point": point, "settings": settings})[:16]
                 runs.append(Run(rid, "", rid, j, point, member, error="; ".join(exc.problems)))
@@ -419,7 +425,8 @@ def tasks_of(runs: list[Run], sweep: Sweep, reuse: bool = True) -> list[dict]:
             chunk = rs[i:i + MAX_GROUP]
             tasks.append({"settings": settings, "reuse": reuse and len(chunk) > 1, "runs": [
                 {"run_id": r.run_id, "config_hash": r.config_hash, "model": r.member.model, "kind": r.member.kind,
-                 "scenarios": sweep.scenarios, "set": overrides_of(sweep, r.member, r.point), "error": r.error}
+                 "scenarios": sweep.scenarios, "set": overrides_of(sweep, r.member, r.point), "error": r.error,
+                 "allow_paths": list(r.member.allow_paths)}
                 for r in chunk]})
     return tasks
 
@@ -457,7 +464,7 @@ def _record(run: dict, resolved, result, reused: bool) -> dict:
 def _resolve_checked(run: dict):
     from .config import resolve
 
-    r = resolve(run["model"], run["scenarios"], run["set"])
+    r = resolve(run["model"], run["scenarios"], run["set"], allow_paths=run.get("allow_paths", ()))
     if r.config_hash != run["config_hash"]:
         raise InputError(problem("config_hash", r.config_hash[:12], f"the configuration resolved on this worker "
                                  f"differs from the client's ({run['config_hash'][:12]}); give workers the same "
@@ -899,7 +906,7 @@ def run_batch_cli(args: Any) -> int:
     check_run_options(workers=args.workers)
     if not args.dry_run:
         check_out_dir(Path(args.out))
-    sweep = load_sweep(args.sweep)
+    sweep = load_sweep(args.sweep, allow_paths=getattr(args, "allow_path", None) or ())
     runs = expand(sweep)
     if args.dry_run:
         bad = sum(1 for r in runs if r.error)

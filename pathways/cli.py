@@ -41,6 +41,13 @@ def _add_scenario_options(p: argparse.ArgumentParser) -> None:
                    help="override one dotted key, e.g. --set finance.discount_rate=0.06 (highest precedence)")
 
 
+def _add_allow_path(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-path", action="append", default=[], metavar="DIR",
+                   help="let the model's data files (weather_file, electricity.metered_csv, roofs[].pv_profile_csv, "
+                        "firms[].file) be named by absolute path or with '..' when they lie under DIR (repeatable); "
+                        "by default they must be inside the model file's folder")
+
+
 def _version() -> str:
     """The installed distribution's version (package metadata)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -75,10 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a model (site or park) or scenario file")
     p.add_argument("files", nargs="+", metavar="FILE")
+    _add_allow_path(p)
 
     p = sub.add_parser("plan", help="phased decarbonisation plan for one SME")
     p.add_argument("model", metavar="MODEL.yaml")
     _add_scenario_options(p)
+    _add_allow_path(p)
     p.add_argument("--objective", default="npv", choices=["npv", "min-cost", "max-abatement"])
     p.add_argument("--years", type=int, help="plan years T (default 5)")
     p.add_argument("--alternatives", type=int, default=3, help="K best distinct alternative plans")
@@ -94,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("sweep", metavar="SWEEP.yaml")
         p.add_argument("--out", required=True, metavar="DIR", help="results directory")
+        _add_allow_path(p)
         p.add_argument("--workers", type=int, default=2,
                        help="local Dask worker processes (default 2; 0 = run in this process without Dask)")
         p.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask cluster, e.g. tcp://host:8786")
@@ -119,6 +129,7 @@ def _add_park_parsers(sub) -> None:
     p = sub.add_parser("park", help="park portfolio over many firms (also `pathways park generate ...`)")
     p.add_argument("model", metavar="PARK.yaml")
     _add_scenario_options(p)
+    _add_allow_path(p)
     p.add_argument("--json", metavar="FILE|-", help="write the JSON result to FILE, or - for stdout")
     p.add_argument("--time-limit", type=float, default=120.0, help="time limit of the whole park solve, s")
     p.add_argument("--gap", type=float, default=5e-3, help="relative gap between bound and plan to stop at")

@@ -606,26 +606,39 @@ def _data_defaults() -> dict:
     return default_assumptions()
 
 
-def _absolutize(site: Any, base_dir: Path) -> None:
-    """Make the CSV paths of one site tree absolute against ``base_dir``."""
+def _absolutize(site: Any, base_dir: Path, allowed: Sequence[str | Path] = (), prefix: str = "",
+                done: set | None = None) -> list[str]:
+    """Resolve the data files one site tree names against ``base_dir``, confined to it (``paths.resolve_model_path``):
+    each becomes its real absolute path, remembered in ``done`` (not checked again). Returns problems."""
     if not isinstance(site, dict):
-        return
+        return []
     elec = site.get("electricity")
-    targets: list[tuple[dict, str]] = [(site, "weather_file")]
+    targets: list[tuple[dict, str, str]] = [(site, "weather_file", f"{prefix}weather_file")]
     if isinstance(elec, dict):
-        targets.append((elec, "metered_csv"))
+        targets.append((elec, "metered_csv", f"{prefix}electricity.metered_csv"))
     roofs = site.get("roofs")
     if isinstance(roofs, list):
-        targets += [(r, "pv_profile_csv") for r in roofs if isinstance(r, dict)]
-    for holder, key in targets:
+        targets += [(r, "pv_profile_csv", f"{prefix}roofs[{i}].pv_profile_csv") for i, r in enumerate(roofs)
+                    if isinstance(r, dict)]
+    done = set() if done is None else done
+    out: list[str] = []
+    for holder, key, field in targets:
         value = holder.get(key)
-        if isinstance(value, str) and value.strip() and not Path(value).is_absolute():
-            holder[key] = str((base_dir / value).resolve())
+        if value is None or (isinstance(value, str) and value in done):
+            continue
+        try:
+            real = str(paths.resolve_model_path(field, value, base_dir, allowed))
+        except InputError as exc:
+            out += exc.problems
+            continue
+        holder[key] = real
+        done.add(real)
+    return out
 
 
-def _expand_firms(tree: dict, base_dir: Path) -> list[str]:
-    """Replace ``{file: ..., id, tenancy}`` firm entries by the site they name (paths relative to the park file);
-    give every firm an id. Returns problems."""
+def _expand_firms(tree: dict, base_dir: Path, allowed: Sequence[str | Path] = (), done: set | None = None) -> list[str]:
+    """Replace ``{file: ..., id, tenancy}`` firm entries by the site they name (paths relative to the park file,
+    confined to its folder like every data file); give every firm an id. Returns problems."""
     firms = tree.get("firms")
     if not isinstance(firms, list):
         return []
@@ -644,7 +657,12 @@ def _expand_firms(tree: dict, base_dir: Path) -> list[str]:
                 problems.append(problem(f"firms[{i}].file", ref, "must be the path of a site YAML file"))
                 out.append(firm)
                 continue
-            path = Path(ref) if Path(ref).is_absolute() else base_dir / ref
+            try:
+                path = paths.resolve_model_path(f"firms[{i}].file", ref, base_dir, allowed)
+            except InputError as exc:
+                problems += exc.problems
+                out.append(firm)
+                continue
             try:
                 site = read_yaml(path)
             except InputError as exc:
@@ -653,11 +671,11 @@ def _expand_firms(tree: dict, base_dir: Path) -> list[str]:
                 continue
             if "file" in site or "firms" in site:
                 problems.append(problem(f"firms[{i}].file", ref, "must name a site file (no nested firms or file)"))
-            _absolutize(site, path.parent)
+            problems += _absolutize(site, path.parent, allowed, f"firms[{i}].", done)
             site.update({k: firm[k] for k in ("id", "tenancy") if k in firm})
             firm = site
         elif isinstance(firm, dict):
-            _absolutize(firm, base_dir)
+            problems += _absolutize(firm, base_dir, allowed, f"firms[{i}].", done)
         if isinstance(firm, dict):
             firm.setdefault("id", f"firm_{i + 1}")
             if firm.get("id") is None:
@@ -855,14 +873,19 @@ def config_hash(kind: str, model: Site | Park) -> str:
 
 
 def resolve(model_path_or_dict: str | Path | dict, scenarios: Sequence[str | Path | Scenario] = (),
-            set_values: Sequence[str] | dict[str, Any] = (), defaults: dict | None = None) -> Resolved:
+            set_values: Sequence[str] | dict[str, Any] = (), defaults: dict | None = None, *,
+            base_dir: str | Path | None = None, allow_paths: Sequence[str | Path] = ()) -> Resolved:
     """Merge data defaults < model < scenarios (in order) < ``--set`` into one validated model.
 
     ``set_values`` is a list of ``KEY=VALUE`` strings or an already parsed mapping. ``defaults`` replaces
     ``pathways.reference.default_assumptions()`` (for tests). Raises InputError with one line per problem.
+    The data files a model names (``weather_file``, ``electricity.metered_csv``, ``roofs[].pv_profile_csv``, a
+    park's ``firms[].file``), also when set by a scenario or ``--set``, are relative to the model file's folder
+    (``base_dir`` for a dict model, default the working directory) and may not leave it; ``allow_paths`` folders
+    admit absolute paths and '..' into them (``paths.resolve_model_path``).
     """
     if isinstance(model_path_or_dict, dict):
-        source_path, base_dir = None, Path.cwd()
+        source_path, base_dir = None, Path(base_dir) if base_dir is not None else Path.cwd()
         try:
             bad = _plain_problems(model_path_or_dict, "", "")
             tree = copy.deepcopy(model_path_or_dict)
@@ -880,10 +903,11 @@ def resolve(model_path_or_dict: str | Path | dict, scenarios: Sequence[str | Pat
                                  "or park model and pass the scenario with --scenario"))
     root: type = Park if kind == "park" else Site
     problems: list[str] = []
+    checked: set[str] = set()            # data files already resolved and confined
     if kind == "park":
-        problems += _expand_firms(tree, base_dir)
+        problems += _expand_firms(tree, base_dir, allow_paths, checked)
     else:
-        _absolutize(tree, base_dir)
+        problems += _absolutize(tree, base_dir, allow_paths, "", checked)
     if defaults is None:
         defaults = _data_defaults()
     defaults = copy.deepcopy(defaults)
@@ -909,6 +933,11 @@ def resolve(model_path_or_dict: str | Path | dict, scenarios: Sequence[str | Pat
         sources.append((norm, label))
     if problems:
         raise InputError(problems)
+    # data files named by a scenario or --set: relative to the model's folder and confined to it as well
+    for i, site in enumerate(tree.get("firms") if kind == "park" and isinstance(tree.get("firms"), list) else [tree]):
+        problems += _absolutize(site, base_dir, allow_paths, f"firms[{i}]." if kind == "park" else "", checked)
+    if problems:
+        raise InputError(_annotate(problems, sources))
 
     problems += _check_assumptions(tree["assumptions"], defaults, "assumptions")
     if kind == "park":
@@ -1127,7 +1156,7 @@ def run_validate(args: Any) -> int:
             data = read_yaml(name)
             if "points" in data:                     # a sweep spec (pathways batch / policy)
                 from .batch import load_sweep
-                load_sweep(name)
+                load_sweep(name, allow_paths=getattr(args, "allow_path", None) or ())
                 print(f"{label}: ok (sweep)")
             elif detect_kind(data) == "scenario":
                 scenario = load_scenario(Path(name))
@@ -1136,7 +1165,7 @@ def run_validate(args: Any) -> int:
                     raise InputError(bad)
                 print(f"{label}: ok (scenario {scenario.name!r}, {len(scenario.overrides)} overrides)")
             else:
-                resolved = resolve(name)
+                resolved = resolve(name, allow_paths=getattr(args, "allow_path", None) or ())
                 _check_measures(resolved)
                 check_buildable(resolved)
                 print(_summary(label, resolved))

@@ -380,7 +380,8 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
             npv_cny=float(sum(af[c] for c in COMPONENTS) @ df),
             co2_reduction_t_per_year=float(act_co2[j, a.year - 1]),
             electricity_saving_kwh_per_year=float(act_kwh[j, a.year - 1]),
-            investment_payback_years=investment_payback_years(net_capex, gross[j, a.year]),
+            investment_payback_years=(investment_payback_years(net_capex, gross[j, a.year])
+                                      if a.mode != "roof_lease" else float("nan")),   # the investor's asset
             cash_payback_years=cash_payback_years(own_cash, a.year - 1),
             gross_saving_cny_per_year=float(gross[j, a.year]), flows=af))
     # internal (shadow) carbon price: the site's abatement valued at the escalating price, a site-level flow
@@ -393,8 +394,11 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
     obligation = -(flows["instalments"] + flows["fees"] + fees_up + np.minimum(flows["esco_payments"], 0.0))[1:]
     obligation += fees_up[:H]                      # an upfront fee belongs to the year it starts
     T = p.plan_years
-    net_capex_total = sum(o.capex_at(a.size) - o.subsidy_upfront_at(a.size) for o, a in zip(opts, plan))
-    gross_T = float(gross[:, T].sum()) if n_act else 0.0
+    # the plan's investment payback counts what is invested on the owner's site and its saving; PV owned and run
+    # by a third party (EMC, roof lease) is not the plan's investment (as in the MILP's portfolio_payback)
+    mine = [j for j, a in enumerate(plan) if a.mode not in ("emc_pv", "roof_lease")]
+    net_capex_total = sum(opts[j].capex_at(plan[j].size) - opts[j].subsidy_upfront_at(plan[j].size) for j in mine)
+    gross_T = float(gross[mine, T].sum()) if mine else 0.0
     return PlanEvaluation(
         npv_cny=npv, flows=flows, electricity_kwh=out["elec"], grid_import_kwh=out["imp"],
         pv_generation_kwh=out["gen"], pv_self_consumed_kwh=out["self"], pv_exported_kwh=out["exp"],

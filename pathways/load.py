@@ -307,18 +307,24 @@ def load_from_csv(path: str | Path, *, max_linear_gap_h: int = 6,
     """
     import pandas as pd
 
+    import io
+
+    from .paths import MAX_CSV_MB, read_model_file
+
     p = Path(path)
     if not p.is_file():
         raise InputError(problem(field_path, str(path), "an existing CSV file"))
+    raw = read_model_file(field_path, p, MAX_CSV_MB)      # size-limited before reading
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True)
+        df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, skipinitialspace=True)
     except Exception as exc:  # noqa: BLE001 - any parse failure is a bad file
         raise InputError(problem(field_path, str(path), f"a readable CSV ({type(exc).__name__})")) from None
+    # messages name rows and columns, never the file's text (its header or cells)
     cols = {str(c).strip().lower(): c for c in df.columns}
     tcol = next((cols[c] for c in _TIME_COLUMNS if c in cols), None)
     vname = "kw" if "kw" in cols else "kwh" if "kwh" in cols else None
     if tcol is None or vname is None:
-        raise InputError(problem(f"{field_path} columns", list(df.columns),
+        raise InputError(problem(f"{field_path} columns", f"{len(df.columns)} columns of {p.name}",
                                  "a 'timestamp' column and a 'kw' or 'kwh' column"))
     if len(df) == 0:
         raise InputError(problem(field_path, str(path), "at least 4 weeks of rows"))
@@ -329,7 +335,7 @@ def load_from_csv(path: str | Path, *, max_linear_gap_h: int = 6,
     bad = t.isna().to_numpy()
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError(problem(f"{field_path}[row {i + 2}].{tcol}", raw_t.iloc[i],
+        raise InputError(problem(f"{field_path}[row {i + 2}].{tcol}", "not a date-time",
                                  "a date-time such as 2023-01-01 00:00"))
     if getattr(t.dt, "tz", None) is not None:
         t = t.dt.tz_convert("UTC").dt.tz_localize(None) + pd.Timedelta(hours=8)
@@ -337,7 +343,7 @@ def load_from_csv(path: str | Path, *, max_linear_gap_h: int = 6,
     nonnum = np.isnan(v) & (raw_v != "").to_numpy() | np.isinf(v)
     if nonnum.any():
         i = int(np.argmax(nonnum))
-        raise InputError(problem(f"{field_path}[row {i + 2}].{vname}", raw_v.iloc[i], f"a number ({vname})"))
+        raise InputError(problem(f"{field_path}[row {i + 2}].{vname}", "not a number", f"a number ({vname})"))
     neg = v < 0
     if neg.any():
         i = int(np.argmax(neg))
@@ -345,7 +351,7 @@ def load_from_csv(path: str | Path, *, max_linear_gap_h: int = 6,
     dup = t.duplicated().to_numpy()
     if dup.any():
         i = int(np.argmax(dup))
-        raise InputError(problem(f"{field_path}[row {i + 2}].{tcol}", raw_t.iloc[i],
+        raise InputError(problem(f"{field_path}[row {i + 2}].{tcol}", str(t.iloc[i]),
                                  "unique timestamps (this one appears twice)"))
 
     tv = np.sort(t.to_numpy().astype("datetime64[m]"))

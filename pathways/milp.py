@@ -62,13 +62,14 @@ def pin_highs_threads(threads: int) -> None:
     if _HIGHS_THREADS == key:
         return
     import highspy
-    highspy.Highs.resetGlobalScheduler(True)
-    h = highspy.Highs()                      # the first run after a reset starts the scheduler with its count
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", threads)
-    h.addVar(0.0, 1.0)
-    h.run()
-    _HIGHS_THREADS = key
+    with HIGHS_LOCK:                         # never while another thread solves (``pathways.concurrency``)
+        highspy.Highs.resetGlobalScheduler(True)
+        h = highspy.Highs()                  # the first run after a reset starts the scheduler with its count
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", threads)
+        h.addVar(0.0, 1.0)
+        h.run()
+        _HIGHS_THREADS = key
 
 
 @dataclass

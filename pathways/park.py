@@ -633,18 +633,20 @@ def _firm_specs(resolved, d: ParkData, time_limit: float, gap: float) -> list[di
 def plan_park(model, scenario=(), set_values=(), *, time_limit: float = 120.0, gap: float = 5e-3,
               workers: int | None = 0, scheduler: str | None = None, max_rounds: int = 60,
               firm_gap: float | None = None, pricing_time_limit: float = 3.0, smoothing: float = 0.5,
-              full_pricing_below: int = 200) -> ParkResult:
+              full_pricing_below: int = 200, allow_paths=()) -> ParkResult:
     """Plan a park (module docstring). ``model`` is a park YAML path, a dict or a Resolved park. ``workers``:
     0 runs the firms in this process, N > 0 on a local Dask cluster of N single-threaded workers; ``scheduler``
     the address of an existing Dask cluster. Method settings: ``firm_gap`` relative gap of each pricing MILP
     (default a fifth of ``gap``, at most 0.1 %), ``pricing_time_limit`` s per pricing MILP, ``smoothing`` the
     Wentges weight of the best duals (0: plain LP duals), ``full_pricing_below`` parks of more firms are priced
-    in slices between complete rounds, ``max_rounds`` of pricing in all."""
+    in slices between complete rounds, ``max_rounds`` of pricing in all. ``allow_paths``: folders the firms' data
+    files may name besides the park's own folder (``--allow-path``)."""
     from .config import Resolved, resolve
     from .park_firm import init_firm, price_firm, report_firm
     t_start = time.perf_counter()
     scenarios = [scenario] if isinstance(scenario, str) else list(scenario)
-    resolved = model if isinstance(model, Resolved) else resolve(model, scenarios, list(set_values))
+    resolved = (model if isinstance(model, Resolved)
+                else resolve(model, scenarios, list(set_values), allow_paths=allow_paths))
     if resolved.kind != "park":
         raise InputError(pline("kind", resolved.kind, "a park model (a file with firms; use `pathways plan` for sites)"))
     from .config import check_run_options
@@ -1038,7 +1040,7 @@ def _assemble(resolved, d, master, x, chosen, infos, reports, primal, bound, gap
 def run_park(args) -> int:
     import sys
     res = plan_park(args.model, args.scenario, args.set_values, time_limit=args.time_limit, gap=args.gap,
-                    workers=args.workers, scheduler=args.scheduler)
+                    workers=args.workers, scheduler=args.scheduler, allow_paths=getattr(args, "allow_path", None) or ())
     if args.json:
         from .jsonio import emit_json
         emit_json(res.to_dict(), args.json)

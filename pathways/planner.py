@@ -444,16 +444,18 @@ def _infeasibility(pm: PlanModel, problem: Problem, deadline: float) -> str:
 # ----------------------------------------------------------------------------------------- main entry
 def plan(model, scenario=(), set_values=(), *, objective: str = "npv", years: int | None = None,
          alternatives: int = 3, explain: int = 5, time_limit: float = 60.0, gap: float = 1e-4,
-         threads: int | None = None, co2_target_t=None) -> PlanResult:
+         threads: int | None = None, co2_target_t=None, allow_paths=()) -> PlanResult:
     """Plan one SME. ``model`` is a path, a dict or a Resolved; ``scenario`` names or files; ``set_values``
-    'key=value' strings."""
+    'key=value' strings; ``allow_paths`` folders the model's data files may name besides its own (``--allow-path``,
+    ``pathways.paths.resolve_model_path``)."""
     t0 = time.perf_counter()          # the time limit bounds the whole call, building included
     from .config import check_model_argument, check_run_options
     check_run_options(time_limit=time_limit, gap=gap, years=years, alternatives=alternatives, explain=explain,
                       threads=threads)
     check_model_argument(model, scenario, set_values)
     scenarios = [scenario] if isinstance(scenario, str) else list(scenario)
-    resolved = model if isinstance(model, Resolved) else resolve(model, scenarios, list(set_values))
+    resolved = (model if isinstance(model, Resolved)
+                else resolve(model, scenarios, list(set_values), allow_paths=allow_paths))
     if resolved.kind != "site":
         from .errors import InputError, problem as pline
         raise InputError(pline("kind", resolved.kind, "a site model (use `pathways park` for parks)"))
@@ -566,10 +568,11 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
     return result
 
 
-def pareto(model, scenario=(), set_values=(), points: int = 5, **kw) -> pd.DataFrame:
+def pareto(model, scenario=(), set_values=(), points: int = 5, allow_paths=(), **kw) -> pd.DataFrame:
     """Cost-vs-CO2 frontier by epsilon-constraint: max NPV subject to cumulative abatement >= eps."""
     scenarios = [scenario] if isinstance(scenario, str) else list(scenario)
-    resolved = model if isinstance(model, Resolved) else resolve(model, scenarios, list(set_values))
+    resolved = (model if isinstance(model, Resolved)
+                else resolve(model, scenarios, list(set_values), allow_paths=allow_paths))
     problem, _ = build_problem(resolved)
     allowed = payback_filter(problem)
     top = PlanModel(problem, objective="max-abatement", allowed=allowed).solve(**kw)

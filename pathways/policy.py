@@ -464,7 +464,7 @@ def run_policy_cli(args: Any) -> int:
     """``pathways policy SWEEP.yaml --out DIR``: the sweep with counterfactual points, then the policy tables."""
     from .batch import load_sweep, run_batch
 
-    sweep = load_sweep(args.sweep)
+    sweep = load_sweep(args.sweep, allow_paths=getattr(args, "allow_path", None) or ())
     ps = policy_settings(sweep)
     full = with_counterfactuals(sweep, ps)
     summary = run_batch(full, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,

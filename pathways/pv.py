@@ -386,13 +386,19 @@ def read_user_profile(path: str | Path, field: str = "pv_profile") -> np.ndarray
     """A user's own PV production profile: CSV with 8760 hourly values of AC kW per kWp (hour-ending order,
     row 0 = 1 Jan 00:00-01:00 UTC+8). One column, or a column named ``kw_per_kwp``; a header row is optional.
     Values must be finite, >= 0 and <= 1.2 kW/kWp. Returns a float array."""
+    import io
+
+    from .paths import MAX_CSV_MB, read_model_file
+
     p = Path(path)
     if not p.is_file():
         raise InputError(problem(field, str(path), "an existing CSV file with 8760 values of kW per kWp"))
+    raw = read_model_file(field, p, MAX_CSV_MB)             # size-limited before reading
     try:
-        df = pd.read_csv(p, header=None, dtype=str, skip_blank_lines=True)
+        df = pd.read_csv(io.BytesIO(raw), header=None, dtype=str, skip_blank_lines=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(problem(field, str(path), f"a readable CSV ({str(exc)[:50]})")) from None
+        raise InputError(problem(field, str(path), f"a readable CSV ({type(exc).__name__})")) from None
+    # messages name rows and columns, never the file's text (its header or cells)
     head = [str(v).strip().lower() for v in df.iloc[0]]
     has_header = pd.to_numeric(pd.Series(df.iloc[0]), errors="coerce").isna().all()
     col = 0
@@ -400,7 +406,8 @@ def read_user_profile(path: str | Path, field: str = "pv_profile") -> np.ndarray
         if "kw_per_kwp" in head:
             col = head.index("kw_per_kwp")
         elif df.shape[1] > 1:
-            raise InputError(problem(f"{field}.columns", head, "one column, or a column named 'kw_per_kwp'"))
+            raise InputError(problem(f"{field}.columns", f"{len(head)} columns of {p.name}",
+                                     "one column, or a column named 'kw_per_kwp'"))
         df = df.iloc[1:]
     elif df.shape[1] > 1:
         raise InputError(problem(f"{field}.columns", df.shape[1], "one column of values (or a 'kw_per_kwp' header)"))
@@ -411,7 +418,7 @@ def read_user_profile(path: str | Path, field: str = "pv_profile") -> np.ndarray
     bad = ~np.isfinite(v)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(problem(f"{field}[{i}]", raw.iloc[i], f"a number (kW per kWp); {int(bad.sum())} rows bad"))
+        raise InputError(problem(f"{field}[{i}]", "not a number", f"a number (kW per kWp); {int(bad.sum())} rows bad"))
     for mask, allowed in ((v < 0, ">= 0 kW per kWp"),
                           (v > MAX_PROFILE_KW_PER_KWP, f"<= {MAX_PROFILE_KW_PER_KWP} kW per kWp "
                                                        "(is it kW of the whole system instead of per kWp?)")):

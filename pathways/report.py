@@ -104,7 +104,8 @@ def _table(headers: list[str], rows: list[list[str]], left: int = 0) -> list[str
 
 
 def _years(x: float, H: int) -> str:
-    return f">{H}" if not np.isfinite(x) else f"{x:.1f}"
+    """Years with one decimal; '>H' when it never pays back; '-' when it is not the owner's investment."""
+    return "-" if np.isnan(x) else f">{H}" if not np.isfinite(x) else f"{x:.1f}"
 
 
 def _value(v) -> str:
@@ -232,7 +233,8 @@ def format_plan(result, lang: str = "en", verbose: bool = False, roofs=None) -> 
 def run_plan(args) -> int:
     from .planner import plan
     result = plan(args.model, args.scenario, args.set_values, objective=args.objective, years=args.years,
-                  alternatives=args.alternatives, time_limit=args.time_limit, gap=args.gap)
+                  alternatives=args.alternatives, time_limit=args.time_limit, gap=args.gap,
+                  allow_paths=getattr(args, "allow_path", None) or ())
     if args.json:
         emit_json(result.to_dict(), args.json)
     no_plan = result.objective_value is None

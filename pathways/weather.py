@@ -205,12 +205,18 @@ _EPW_MISSING = {"temp_air": 99.9, "pressure": 999999.0, "ghi": 9999.0, "dni": 99
 
 
 def _read_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
+    """The file's bytes (gunzipped), at most ``paths.MAX_WEATHER_MB`` MB before and after unpacking."""
+    raw = paths.read_model_file("weather", path, paths.MAX_WEATHER_MB)
     if raw[:2] == b"\x1f\x8b":
+        limit = paths.MAX_WEATHER_MB * 1024 * 1024
         try:
-            raw = gzip.decompress(raw)
-        except OSError as exc:
-            raise InputError(problem("weather", str(path), f"unreadable gzip file ({exc})")) from None
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+                raw = gz.read(limit + 1)
+        except (OSError, EOFError) as exc:
+            raise InputError(problem("weather", str(path), f"unreadable gzip file ({type(exc).__name__})")) from None
+        if len(raw) > limit:
+            raise InputError(problem("weather", str(path), f"unpacks to more than the {paths.MAX_WEATHER_MB} MB "
+                                     "limit"))
     return raw
 
 
@@ -231,7 +237,7 @@ def _parse_epw(text: str, path: Path) -> tuple[pd.DataFrame, dict]:
         df = pd.read_csv(io.StringIO("\n".join(lines[start:])), header=None, usecols=list(_EPW_COLS),
                          names=range(max(_EPW_COLS) + 1), index_col=False)
     except (ValueError, pd.errors.ParserError) as exc:
-        raise InputError(problem("weather", str(path), f"unreadable EPW data rows ({str(exc)[:60]})")) from None
+        raise InputError(problem("weather", str(path), f"unreadable EPW data rows ({type(exc).__name__})")) from None
     df = df.rename(columns=_EPW_COLS)
     for col, miss in _EPW_MISSING.items():
         df[col] = pd.to_numeric(df[col], errors="coerce")
@@ -258,11 +264,11 @@ def _parse_csv(text: str, path: Path) -> tuple[pd.DataFrame, dict]:
         m = re.match(r"#\s*(\w+)\s*[:=]\s*(.+)", ln)
         if m:
             k, v = m.group(1).lower(), m.group(2).strip()
-            meta[k] = v if k == "name" else _float_or_error(f"weather.{k}", v)
+            meta[k] = v if k == "name" else _float_or_error(f"weather.{k}", v, path)
     try:
         df = pd.read_csv(io.StringIO("\n".join(lines[body_start:])))
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(problem("weather", str(path), f"unreadable CSV ({str(exc)[:60]})")) from None
+        raise InputError(problem("weather", str(path), f"unreadable CSV ({type(exc).__name__})")) from None
     lower = {str(c).strip().lower(): c for c in df.columns}
     out = pd.DataFrame(index=df.index)
     for col, names in _CSV_ALIASES.items():
@@ -271,13 +277,16 @@ def _parse_csv(text: str, path: Path) -> tuple[pd.DataFrame, dict]:
             out[col] = df[src] if col == "time" else pd.to_numeric(df[src], errors="coerce")
     missing = [c for c in ("ghi", "dhi", "temp_air") if c not in out]
     if missing:
-        raise InputError(problem("weather.columns", list(df.columns), "a CSV needs columns ghi, dhi, temp_air "
-                                 "(optional: time, dni, wind_speed, pressure)", suggest(missing[0], df.columns)))
+        # the header is the file's first line: named by count only, never echoed
+        raise InputError(problem("weather.columns", f"{len(df.columns)} columns of {path.name}, none named "
+                                 f"{missing[0]}", "a CSV needs columns ghi, dhi, temp_air (optional: time, dni, "
+                                 "wind_speed, pressure)"))
     if "time" in out:
         t = pd.to_datetime(out["time"], errors="coerce", utc=False, format="mixed")
         if t.isna().any():
             i = int(np.flatnonzero(t.isna())[0])
-            raise InputError(problem(f"weather.time[{i}]", out["time"].iloc[i], "a timestamp like 2019-01-01 00:00"))
+            raise InputError(problem(f"weather.time[{i}]", f"row {i + 1} of {path.name}",
+                                     "a timestamp like 2019-01-01 00:00"))
         if getattr(t.dt, "tz", None) is not None:
             t = t.dt.tz_convert(TZ)
         out["month"], out["day"], out["hour"] = t.dt.month, t.dt.day, t.dt.hour + 1
@@ -298,11 +307,11 @@ def _parse_csv(text: str, path: Path) -> tuple[pd.DataFrame, dict]:
     return out, meta
 
 
-def _float_or_error(path: str, v) -> float:
+def _float_or_error(path: str, v, file: Path) -> float:
     try:
         return float(v)
     except (TypeError, ValueError):
-        raise InputError(problem(path, v, "a number")) from None
+        raise InputError(problem(path, f"a header line of {file.name}", "a number")) from None
 
 
 def _to_typical_year(df: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -33,6 +33,12 @@ def check_invariants(problem, ev):
     df = (1 + problem.econ.discount_rate) ** -np.arange(H + 1)
     site_only = float(ev.flows["internal_carbon_price"] @ df)
     assert sum(r.npv_cny for r in ev.actions) + site_only == pytest.approx(ev.npv_cny, rel=1e-9, abs=1e-3)
+    # a battery cycles no more than its catalog limit and loses energy, never makes it
+    limits = [problem.option(r.action.option_id).battery_cycles_per_year for r in ev.actions
+              if problem.option(r.action.option_id).kind == "battery"]
+    if limits:
+        assert np.all(ev.battery_full_cycles <= min(limits) * (1 + 1e-6))
+        assert np.all(ev.battery_losses_kwh >= -1e-6)
     saving = ev.baseline_energy_cost_cny - ev.energy_cost_cny
     assert np.all(saving <= ev.baseline_energy_cost_cny + 1e-6)
 

@@ -93,7 +93,7 @@ def test_resolved_model_and_scenario_files_repeat_the_run(tmp_path):
 # ---------------------------------------------------------------------------------------------- My SME
 def test_sme_example_plan_shows_the_plan_numbers_charts_and_both_languages(app):
     at = app
-    at.selectbox(key="sme_example").set_value("site_plan_small").run()
+    at.selectbox(key="sme_example_en").set_value("site_plan_small").run()
     at.button(key="sme_run").click().run()
     assert not at.exception, at.exception
     assert not errors(at)
@@ -224,7 +224,7 @@ def test_park_page_plans_a_park_and_shows_rollout_assets_targets_and_clustering(
     (tmp_path / "tiny_park.yaml").write_text(TINY_PARK, encoding="utf-8")
     monkeypatch.setenv(inputs.EXAMPLES_ENV, os.pathsep.join([str(FIX), str(tmp_path)]))
     at = go(app, "park")
-    at.selectbox(key="park_example").set_value("tiny_park").run()
+    at.selectbox(key="park_example_en").set_value("tiny_park").run()
     assert not at.exception and not errors(at)
     assert len(at.dataframe[0].value) == 2                   # two firms listed
     at.button(key="park_run").click().run()
@@ -261,7 +261,7 @@ def test_park_page_plans_a_park_and_shows_rollout_assets_targets_and_clustering(
 
 def test_park_page_checks_files_and_generates_a_park(app):
     at = go(app, "park")
-    at.selectbox(key="park_example").set_value("park_ok").run()
+    at.selectbox(key="park_example_en").set_value("park_ok").run()
     assert not at.exception and not errors(at)
     at.radio(key="park_source_en").set_value("upload").run()
     at.file_uploader(key="park_up").set_value(("park.yaml", (FIX / "park_ok.yaml").read_bytes(),
@@ -291,7 +291,7 @@ def wait_for_sweep(at: AppTest, timeout: float = 120.0) -> AppTest:
 
 
 def build_small_sweep(at: AppTest, levels: str, variants: int) -> AppTest:
-    at.multiselect(key="pol_models").set_value(["site_plan_small"])
+    at.multiselect(key="pol_models_en").set_value(["site_plan_small"])
     at.number_input(key="pol_variants").set_value(variants)
     at.text_input(key="pol_values").set_value(levels)
     at.number_input(key="pol_target").set_value(20)            # additional cumulative t: the 20 % design reaches it
@@ -369,7 +369,7 @@ def test_policy_page_checks_levels_and_reads_the_shipped_specs(app):
     at.text_input(key="pol_values").set_value("0.1, 1.5").run()
     assert errors(at) == [TEXT["en"]["policy_bad_values"]]
     at.text_input(key="pol_values").set_value("0.1, 0.2").run()
-    at.multiselect(key="pol_models").set_value([]).run()
+    at.multiselect(key="pol_models_en").set_value([]).run()
     assert errors(at) == [TEXT["en"]["policy_need_models"]]
     at.radio(key="pol_source_en").set_value("shipped").run()
     assert not at.exception and not errors(at)
@@ -378,3 +378,38 @@ def test_policy_page_checks_levels_and_reads_the_shipped_specs(app):
     assert not at.button(key="pol_run").disabled
     at.radio(key="lang").set_value("zh").run()
     assert any("20 家企业" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------------------------------------- examples, addresses
+def bundled(folder: str) -> dict[str, tuple[str, str]]:
+    """stem -> (English name = the model's `name`, Chinese name from texts.EXAMPLE_ZH) of the shipped examples."""
+    import yaml
+
+    from pathways.ui.texts import EXAMPLE_ZH
+    return {p.stem: (yaml.safe_load(p.read_text(encoding="utf-8"))["name"], EXAMPLE_ZH[p.stem])
+            for p in sorted((ROOT / folder).glob("*.yaml"))}
+
+
+def test_every_bundled_example_has_a_chinese_name():
+    from pathways.ui.texts import EXAMPLE_ZH
+    assert set(EXAMPLE_ZH) == set(bundled("models")) | set(bundled("models/parks"))
+
+
+def test_pages_have_addresses_and_list_the_bundled_sites_and_parks_by_name_in_the_chosen_language(app):
+    at = app
+    urls = {info.get("url_pathname") for info in at._registered_pages.values()}
+    assert {"sme", "compare", "park", "policy"} <= urls                   # "" is the hidden start page -> /sme
+    assert at.title[0].value == TEXT["en"]["sme_title"]                   # the start page opened the SME page
+    sites, parks = bundled("models"), bundled("models/parks")
+    box = at.selectbox(key="sme_example_en")
+    assert box.options[:len(sites)] == [en for en, _ in sites.values()]
+    box.set_value("dongguan_electronics").run()
+    at.radio(key="lang").set_value("zh").run()
+    box = at.selectbox(key="sme_example_zh")
+    assert box.options[:len(sites)] == [zh for _, zh in sites.values()]
+    assert box.value == "dongguan_electronics"                            # the choice survives the language switch
+    at = go(at, "park")
+    assert at.selectbox(key="park_example_zh").options[:len(parks)] == [zh for _, zh in parks.values()]
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.selectbox(key="park_example_en").options[:len(parks)] == [en for en, _ in parks.values()]

@@ -62,7 +62,8 @@ def page() -> None:
     else:
         model, base_scen, base_sets = ex.get(choice), (), ()
     problems: list[str] = []
-    uploaded = save_uploads(uploader("upload_scenarios", ["yaml", "yml"], "cmp_up_scen", multiple=True), problems)
+    uploaded = save_uploads(uploader("upload_scenarios", ["yaml", "yml"], "cmp_up_scen", multiple=True), problems,
+                            "scenarios")
     for line in problems:
         st.error(line)
     n = st.slider(t("cmp_n"), 2, 4, 2, key="cmp_n")

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
+import time
+import weakref
 from pathlib import Path
 
 import streamlit as st
@@ -19,6 +22,11 @@ from .texts import EXAMPLE_ZH, lang, t
 
 MAX_UPLOAD_MB = 5            # per file (YAML models are small; a year of 15-min metered data is ~1.5 MB)
 EXAMPLES_ENV = "PATHWAYS_UI_EXAMPLES"   # extra folders of example models, separated by os.pathsep
+SESSION_PREFIX = "pathways-ui-"          # upload folders: <temp dir>/pathways-ui-XXXX/<kind>/
+SESSION_MAX_AGE_H = 24                   # a session's folder is removed when Streamlit drops the session (about two
+                                         # minutes after its tab closes); one untouched this long (a server that was
+                                         # killed) is removed when a new session starts
+UPLOAD_KINDS = ("model", "scenarios", "form", "park", "generated")   # one subfolder each: same names never collide
 
 
 @st.cache_data(show_spinner=False)
@@ -55,21 +63,63 @@ def named_scenarios() -> list[str]:
     return sorted(p.stem for p in scenario_dir().glob("*.yaml"))
 
 
-def session_dir() -> Path:
-    """A private folder for this browser session's uploads."""
+def remove_stale_session_dirs(max_age_h: float = SESSION_MAX_AGE_H) -> list[Path]:
+    """Remove the upload folders (``SESSION_PREFIX``) of the temp dir untouched for ``max_age_h`` hours."""
+    gone = []
+    for d in Path(tempfile.gettempdir()).glob(SESSION_PREFIX + "*"):
+        try:
+            if d.is_dir() and not d.is_symlink() and time.time() - d.stat().st_mtime > max_age_h * 3600:
+                shutil.rmtree(d, ignore_errors=True)
+                gone.append(d)
+        except OSError:
+            continue
+    return gone
+
+
+class _Owner:
+    """Kept in the session state: when Streamlit drops the session, the state and this object go, and the
+    finalizer removes the session's folder (also at interpreter exit)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.finalizer = weakref.finalize(self, shutil.rmtree, path, True)
+
+
+def session_dir(kind: str | None = None) -> Path:
+    """A private folder for this browser session's uploads, or its subfolder ``kind`` (``UPLOAD_KINDS``): a model
+    (with its CSV files, so relative names work) and a scenario uploaded under one name do not overwrite each other.
+    The folder goes with the session (``SESSION_MAX_AGE_H``)."""
     if "upload_dir" not in st.session_state:
-        st.session_state["upload_dir"] = tempfile.mkdtemp(prefix="pathways-ui-")
-    return Path(st.session_state["upload_dir"])
+        remove_stale_session_dirs()
+        path = tempfile.mkdtemp(prefix=SESSION_PREFIX)
+        st.session_state["upload_dir"] = path
+        st.session_state["upload_dir_owner"] = _Owner(path)
+    root = Path(st.session_state["upload_dir"])
+    try:
+        os.utime(root)                   # in use: not stale
+    except OSError:
+        root.mkdir(parents=True, exist_ok=True)
+    if kind is None:
+        return root
+    sub = root / kind
+    sub.mkdir(exist_ok=True)
+    return sub
 
 
 def clean(lines: list[str]) -> list[str]:
     """Messages without the session folder's path (users see the name they uploaded)."""
-    prefix = str(session_dir()) + os.sep
-    return [line.replace(prefix, "") for line in lines]
+    root = str(session_dir())
+    prefixes = [f"{root}{os.sep}{k}{os.sep}" for k in UPLOAD_KINDS] + [root + os.sep]
+    out = []
+    for line in lines:
+        for prefix in prefixes:
+            line = line.replace(prefix, "")
+        out.append(line)
+    return out
 
 
-def save_uploads(files, problems: list[str]) -> list[Path]:
-    """Write uploaded files into the session folder; files over the size limit become problems."""
+def save_uploads(files, problems: list[str], kind: str = "model") -> list[Path]:
+    """Write uploaded files into the session's ``kind`` subfolder; files over the size limit become problems."""
     out = []
     for f in files or []:
         if f is None:
@@ -77,7 +127,7 @@ def save_uploads(files, problems: list[str]) -> list[Path]:
         if f.size > MAX_UPLOAD_MB * 1024 * 1024:
             problems.append(t("too_big", name=f.name, mb=f.size / 1024 / 1024, limit=MAX_UPLOAD_MB))
             continue
-        path = session_dir() / Path(f.name).name
+        path = session_dir(kind) / Path(f.name).name
         path.write_bytes(f.getvalue())
         out.append(path)
     return out
@@ -93,9 +143,11 @@ def set_lines(text: str) -> list[str]:
 
 
 def try_resolve(model, scenarios=(), sets=()) -> tuple[Resolved | None, list[str]]:
-    """``resolve`` with InputError turned into its lines (paths of the session folder removed)."""
+    """``resolve`` with InputError turned into its lines (paths of the session folder removed). A file's data
+    files must lie in its folder; the form's (a dict) in the session's ``form`` folder."""
     try:
-        return resolve(model, list(scenarios), list(sets)), []
+        base = session_dir("form") if isinstance(model, dict) else None
+        return resolve(model, list(scenarios), list(sets), base_dir=base), []
     except InputError as exc:
         return None, clean(exc.problems)
     except Exception as exc:  # never a traceback in the page

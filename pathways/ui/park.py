@@ -68,7 +68,7 @@ def _generate() -> tuple[str | None, list[str]]:
     except InputError as exc:
         return None, list(exc.problems)
     text = yaml.safe_dump(park, allow_unicode=True, sort_keys=False)
-    path = session_dir() / f"generated_park_{int(n)}_{int(seed)}.yaml"
+    path = session_dir("generated") / f"generated_park_{int(n)}_{int(seed)}.yaml"
     path.write_text(text, encoding="utf-8")
     st.download_button(t("gen_download"), text.encode("utf-8"), path.name, "application/x-yaml", key="gen_dl")
     return str(path), []
@@ -81,10 +81,10 @@ def _source() -> tuple[str | None, list[str]]:
                horizontal=True)
     problems: list[str] = []
     if src == "example":
-        return ex[st.selectbox(t("park_example"), list(ex), key="park_example",
-                               format_func=lambda k: example_name(ex[k]))], problems
+        return ex[pick(st.selectbox, t("park_example"), list(ex), "park_example",
+                       format_func=lambda k: example_name(ex[k]))], problems
     if src == "upload":
-        up = save_uploads([uploader("park_file", ["yaml", "yml"], "park_up")], problems)
+        up = save_uploads([uploader("park_file", ["yaml", "yml"], "park_up")], problems, "park")
         if not up and not problems:
             st.info(t("park_need_file"))
         return (str(up[0]) if up else None), problems

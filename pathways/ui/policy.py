@@ -161,8 +161,8 @@ def check(path: Path) -> dict:
 def _builder() -> tuple[Path | None, list[str]]:
     ex = examples("site")
     default = [m for m in DEFAULT_MODELS if m in ex] or list(ex)[:2]
-    chosen = st.multiselect(t("policy_models"), list(ex), default=default, key="pol_models",
-                            format_func=lambda k: example_name(ex[k]))
+    chosen = pick(st.multiselect, t("policy_models"), list(ex), "pol_models", default,
+                  format_func=lambda k: example_name(ex[k]))
     c1, c2 = st.columns(2)
     variants = c1.number_input(t("policy_variants"), min_value=0, max_value=20, value=1, step=1, key="pol_variants")
     seed = c2.number_input(t("policy_seed"), min_value=0, value=7, step=1, key="pol_seed")

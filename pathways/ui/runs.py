@@ -64,9 +64,11 @@ def warm_up(city: str) -> str:
 
 
 def files_digest(resolved: Resolved) -> str:
-    """sha256 of the CSV files a site names (their content is not part of the config hash)."""
+    """sha256 of the data files a site names (their content is not part of the config hash; ``resolve`` confined
+    them to the model's folder and checked their size)."""
     m = resolved.model
     names = [getattr(m.electricity, "metered_csv", None)] + [getattr(r, "pv_profile_csv", None) for r in m.roofs]
+    names.append(getattr(m, "weather_file", None))
     h = hashlib.sha256()
     for name in names:
         if name and Path(name).is_file():

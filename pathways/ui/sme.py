@@ -36,7 +36,7 @@ def _example() -> tuple[str | None, list[str]]:
     ex = examples("site")
     if not ex:
         return None, []
-    label = st.selectbox(t("example"), list(ex), key="sme_example", format_func=lambda k: example_name(ex[k]))
+    label = pick(st.selectbox, t("example"), list(ex), "sme_example", format_func=lambda k: example_name(ex[k]))
     return ex[label], []
 
 
@@ -44,7 +44,8 @@ def _upload() -> tuple[str | None, list[str], list[str]]:
     st.caption(t("upload_limit", mb=inputs.MAX_UPLOAD_MB))
     problems: list[str] = []
     model = save_uploads([uploader("upload_model", ["yaml", "yml"], "sme_up_model")], problems)
-    scen = save_uploads(uploader("upload_scenarios", ["yaml", "yml"], "sme_up_scen", multiple=True), problems)
+    scen = save_uploads(uploader("upload_scenarios", ["yaml", "yml"], "sme_up_scen", multiple=True), problems,
+                        "scenarios")
     save_uploads([uploader("upload_csv", ["csv"], "sme_up_csv")], problems)
     if not model and not problems:
         st.info(t("need_model"))
@@ -105,10 +106,10 @@ def _form() -> tuple[dict, list[str]]:
     modes = pick(st.multiselect, t("form_modes"), MODES, "f_modes", list(MODES), format_func=lambda m: name("mode", m))
     reinvest = st.checkbox(t("form_reinvest"), value=False, key="f_reinvest")
     problems: list[str] = []
-    csv = save_uploads([uploader("upload_csv", ["csv"], "f_csv")], problems)
+    csv = save_uploads([uploader("upload_csv", ["csv"], "f_csv")], problems, "form")
     model = {"name": site_name, "city": city, "sector": sector,
              "electricity": {"annual_kwh": kwh, "shifts": shifts,
-                             **({"metered_csv": str(csv[0])} if csv else {})},
+                             **({"metered_csv": csv[0].name} if csv else {})},     # in the form folder
              "fuels": _rows(fuels), "roofs": _rows(roofs),
              "finance": {"budget_cny_per_year": budget, "payback_limit_years": payback,
                          "reinvest_savings": reinvest, "allowed_financing_modes": modes or None},
