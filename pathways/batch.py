@@ -95,11 +95,12 @@ def _is_num(x: Any) -> bool:
 
 def _key_problems(keys: list[str], where: str) -> list[str]:
     """Dotted keys that address nothing in a site model (checked without a model)."""
-    from .config import _data_defaults, apply_override, split_key
+    from .config import apply_override, split_key
+    from .reference import default_assumptions
     from .schema import Site
 
     out = []
-    defaults = _data_defaults()
+    defaults = default_assumptions()
     for key in keys:
         try:
             split_key(key)
@@ -492,7 +493,7 @@ def _run_budget_group(runs: list[dict], s: dict) -> list[dict]:
     """Runs that differ only in the budget: build the problem and Pyomo model once, then for each run set the
     mutable budget Param (and the Problem's budget, used by the baseline and the report) and re-solve."""
     from .milp import PlanModel
-    from .planner import _result, payback_filter
+    from .planner import payback_filter, plan_result
     from .site import build_problem
 
     out: list[dict] = []
@@ -514,8 +515,8 @@ def _run_budget_group(runs: list[dict], s: dict) -> list[dict]:
             for t in pm.m.budget_cny:
                 pm.m.budget_cny[t] = float(budget[t - 1])
             res = pm.solve(time_limit=s["time_limit_s"], gap=s["gap"], threads=s["threads"])
-            result = _result(problem_, ctx, r, pm, res, allowed, s["objective"], s["alternatives"], s["explain"],
-                             s["time_limit_s"], t0)
+            result = plan_result(problem_, ctx, r, pm, res, allowed, s["objective"], s["alternatives"],
+                                 s["explain"], s["time_limit_s"], t0)
             out.append(_record(run, r, result, reused=i > 0))
         except Exception:
             # anything unexpected: plan the rest from scratch (each failure is then recorded by _run_one)

@@ -15,7 +15,7 @@ from .errors import EXIT_BAD_INPUT, InputError
 COMMANDS = {
     "yield": "pathways.pv:run_yield",
     "catalog": "pathways.catalog:run_catalog",
-    "validate": "pathways.config:run_validate",
+    "validate": "pathways.validate:run_validate",
     "plan": "pathways.report:run_plan",
     "batch": "pathways.batch:run_batch_cli",
     "results": "pathways.batch:run_results_cli",

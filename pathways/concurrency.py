@@ -7,14 +7,16 @@ Two things of HiGHS and its Pyomo interface belong to the whole process, not to 
   ``config.stream_solver`` says; pyomo 6.10). Two threads doing it at once swap each other's descriptors: both
   plans failed after 100 s with "TeeStream: deadlock observed" / "Bad file descriptor" (issue 12).
 * HiGHS's task scheduler is global (``milp.pin_highs_threads`` resets it when the thread count or the calling
-  thread changes), and ``value._quiet_highs`` points descriptor 1 at /dev/null for HiGHS's first banner.
+  thread changes), and ``value.quiet_highs`` points descriptor 1 at /dev/null for HiGHS's first banner.
 
 So every HiGHS build, solve and scheduler reset of pathways runs under ``HIGHS_LOCK``: the site MILP
 (``milp.PlanModel.solve``), the park's firm kernels (``park_firm.Kernel``) and master LP/MILP (``park``), and the
 battery value LPs (``value``). Concurrent plans take turns at the solver only (reading inputs, building the Pyomo
 model, evaluating and reporting still run side by side), and each gets the result it would get alone, since a
-HiGHS solve is deterministic. A solve's time limit counts the solver's own time, not the wait for another
-session's solve. Batch and park workers are separate processes, each with its own lock and descriptors.
+HiGHS solve is deterministic. The wait for the lock counts against the plan's time limit: a site MILP
+(``PlanModel.solve``) or a park pricing MILP (``park_firm.Kernel.solve``) waits at most until its deadline and then
+gets only what is left; if the deadline passes while another plan holds the solver, the solve returns
+``time_limit`` without a plan and says the solver was busy. Batch and park workers are separate processes, each with its own lock and descriptors.
 The lock is re-entrant: a locked function may call another.
 """
 from __future__ import annotations

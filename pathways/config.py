@@ -1,4 +1,5 @@
-"""Safe YAML loading, scenario overrides, the resolved configuration of a run and ``pathways validate``.
+"""Safe YAML loading, scenario overrides and the resolved configuration of a run (``pathways validate`` is in
+``pathways.validate``).
 
 Precedence (lowest first): data defaults (``pathways.reference.default_assumptions()``, the ``assumptions``
 subtree) < model file < scenarios in the order given < ``--set``. Dotted keys address the merged tree:
@@ -1003,18 +1004,6 @@ def _lookup(tree: Any, key: str) -> Any:
     return copy.deepcopy(node)
 
 
-# ============================================================================================== validate CLI
-def _summary(label: str, resolved: Resolved) -> str:
-    m = resolved.model
-    if isinstance(m, Park):
-        return (f"{label}: ok (park {m.name!r}, {len(m.firms)} firms, {len(m.park_options)} park options, "
-                f"plan {m.plan.years} years)")
-    place = m.city or f"{m.location.lat_deg:g} N {m.location.lon_deg:g} E"
-    return (f"{label}: ok (site {m.name!r}, {place}, {m.province}, {m.sector}, "
-            f"{m.electricity.annual_kwh:,.0f} kWh/yr, {len(m.roofs)} roofs, {len(m.fuels)} fuels, "
-            f"plan {m.plan.years} years)")
-
-
 def check_scenario_keys(scenario: Scenario, defaults: dict | None = None) -> list[str]:
     """Problems with override keys that address nothing in a site or a park (checked without a model)."""
     if defaults is None:
@@ -1031,29 +1020,6 @@ def check_scenario_keys(scenario: Scenario, defaults: dict | None = None) -> lis
                 errors.append(exc.problems[0])
         out += errors[:1]
     return out
-
-
-def _check_measures(resolved: "Resolved") -> None:
-    """Measure ids, families, parameters and custom measures of every site against the catalog."""
-    from .catalog import load_catalog, with_site_changes
-    sites = [resolved.model] if resolved.kind == "site" else list(resolved.model.firms)
-    problems: list[str] = []
-    for i, site in enumerate(sites):
-        m = site.measures
-        try:
-            with_site_changes(load_catalog(), disable=m.disable, disable_families=m.disable_families,
-                              params=m.params, custom=m.custom)
-        except InputError as exc:
-            prefix = "" if resolved.kind == "site" else f"firms[{i}]."
-            problems += [prefix + line for line in exc.problems]
-    if resolved.kind == "park":
-        cluster = sorted(m.measure_id for m in load_catalog().measures.values() if m.scale == "cluster")
-        for i, opt in enumerate(resolved.model.park_options):
-            if opt not in cluster:
-                problems.append(problem(f"park_options[{i}]", opt, "a cluster-scale catalog measure: "
-                                        + ", ".join(cluster), suggest(opt, cluster)))
-    if problems:
-        raise InputError(problems)
 
 
 # ============================================================================================== run options
@@ -1121,60 +1087,5 @@ def check_run_options(**options: Any) -> None:
         raise InputError(bad)
 
 
-def check_buildable(resolved: "Resolved") -> None:
-    """Run the input steps of ``plan``/``park`` short of any solve (so ``validate`` accepts nothing they reject):
-    every site's or firm's problem is built (metered CSV content, weather and PV profile files read, load shape,
-    tariff, subsidies, catalog changes) and a park's own data is checked. Raises InputError, firm lines
-    prefixed ``firms[i].``."""
-    from .site import build_problem
-
-    if resolved.kind == "site":
-        build_problem(resolved)
-        return
-    from .park import park_data
-
-    problems: list[str] = []
-    for i, firm in enumerate(resolved.model.firms):
-        r = Resolved(kind="site", model=firm, assumptions=firm.assumptions, config_hash=resolved.config_hash,
-                     source_path=resolved.source_path)
-        try:
-            build_problem(r)
-        except InputError as exc:
-            problems += [f"firms[{i}].{line}" for line in exc.problems]
-    if problems:
-        raise InputError(problems)
-    park_data(resolved)
-
-
-def run_validate(args: Any) -> int:
-    """``pathways validate FILE...``: print one ok line per good file; raise InputError listing the problems of
-    the others (every line starts with the file name)."""
-    problems: list[str] = []
-    for name in args.files:
-        label = str(name)
-        try:
-            data = read_yaml(name)
-            if "points" in data:                     # a sweep spec (pathways batch / policy)
-                from .batch import load_sweep
-                load_sweep(name, allow_paths=getattr(args, "allow_path", None) or ())
-                print(f"{label}: ok (sweep)")
-            elif detect_kind(data) == "scenario":
-                scenario = load_scenario(Path(name))
-                bad = check_scenario_keys(scenario)
-                if bad:
-                    raise InputError(bad)
-                print(f"{label}: ok (scenario {scenario.name!r}, {len(scenario.overrides)} overrides)")
-            else:
-                resolved = resolve(name, allow_paths=getattr(args, "allow_path", None) or ())
-                _check_measures(resolved)
-                check_buildable(resolved)
-                print(_summary(label, resolved))
-        except InputError as exc:
-            problems += [line if line.startswith(label + ":") else f"{label}: {line}" for line in exc.problems]
-    if problems:
-        raise InputError(problems)
-    return 0
-
-
-__all__ = ["read_yaml", "parse_set", "load_scenario", "compose", "resolve", "Resolved", "run_validate",
+__all__ = ["read_yaml", "parse_set", "load_scenario", "compose", "resolve", "Resolved",
            "apply_override", "split_key", "detect_kind", "config_hash", "check_scenario_keys"]

@@ -96,12 +96,13 @@ def _check_sector(sector: object, path: str = "sector") -> str:
     return str(sector)
 
 
-def _sectors_file() -> Path:
+def sectors_file() -> Path:
+    """The shipped sector defaults, ``data/sectors.csv``."""
     return paths.DATA_DIR / "sectors.csv"
 
 
 @lru_cache(maxsize=4)
-def _read_sector_rows(file: str) -> dict[str, dict[str, tuple[str, str, bool]]]:
+def read_sector_rows(file: str) -> dict[str, dict[str, tuple[str, str, bool]]]:
     """Rows of sectors.csv as {sector: {parameter: (value, source, is_estimate)}}."""
     p = Path(file)
     if not p.is_file():
@@ -123,8 +124,8 @@ def _read_sector_rows(file: str) -> dict[str, dict[str, tuple[str, str, bool]]]:
 def load_sector_defaults(sector: str) -> SectorDefaults:
     """Defaults of one sector from ``data/sectors.csv``; unknown sector -> InputError with suggestions."""
     _check_sector(sector)
-    file = _sectors_file()
-    rows = _read_sector_rows(str(file)).get(sector)
+    file = sectors_file()
+    rows = read_sector_rows(str(file)).get(sector)
     if rows is None:
         raise InputError(problem(f"{file}", sector, "a block of rows for every sector"))
 

@@ -122,7 +122,7 @@ def solve_with_storage_cuts(pm: "PlanModel", time_limit: float = 60.0, gap: floa
     return res
 
 
-def _pieces(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
+def pwl_pieces(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
     """(intercept, slope) of each segment of a concave PWL given by breakpoints; the last extends to infinity."""
     out = []
     for j in range(len(x) - 1):
@@ -130,6 +130,17 @@ def _pieces(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
             continue
         b = (y[j + 1] - y[j]) / (x[j + 1] - x[j])
         out.append((float(y[j] - b * x[j]), float(b)))
+    return out
+
+
+def clean_pieces(pieces: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Drop repeated pieces of a (nearly) linear curve and round-off intercepts of the first piece (V(0) = 0)."""
+    scale = max([abs(a) for a, _ in pieces] + [1.0])
+    out: list[tuple[float, float]] = []
+    for a, b in pieces:
+        a = 0.0 if abs(a) <= 1e-9 * scale else a
+        if not any(abs(a - a2) <= 1e-9 * scale and abs(b - b2) <= 1e-9 * max(abs(b), 1.0) for a2, b2 in out):
+            out.append((max(a, 0.0), b))
     return out
 
 
@@ -256,7 +267,7 @@ class PlanModel:
         by_opt: dict[int, list] = {}
         for c in self.cols:
             by_opt.setdefault(c[0], []).append(c)
-        self.m.at_most_once = pyo.Constraint(list(by_opt), rule=lambda m, i: sum(m.x[c] for c in by_opt[i]) <= 1)
+        self.m.adopt_at_most_once = pyo.Constraint(list(by_opt), rule=lambda m, i: sum(m.x[c] for c in by_opt[i]) <= 1)
 
     def exclusive_groups(self) -> None:
         """sum over options o in group G, years and modes of x[o,t,m] <= 1 (BAPV vs BIPV on a segment, one heat
@@ -266,7 +277,7 @@ class PlanModel:
             for g in self.p.options[c[0]].exclusive_groups:
                 groups.setdefault(g, []).append(c)
         groups = {g: cs for g, cs in groups.items() if len({c[0] for c in cs}) > 1}
-        self.m.exclusive = pyo.Constraint(list(groups), rule=lambda m, g: sum(m.x[c] for c in groups[g]) <= 1)
+        self.m.exclusive_groups = pyo.Constraint(list(groups), rule=lambda m, g: sum(m.x[c] for c in groups[g]) <= 1)
 
     def one_hosting_per_end_use(self) -> None:
         """An energy-cost hosting contract covers a whole end use: sum over options acting on end use e of
@@ -279,7 +290,7 @@ class PlanModel:
             for e in {e for e, _ in o.effects} | ({o.heat_end_use} if o.heat_end_use else set()):
                 by_end_use.setdefault(e, []).append(c)
         rows = [e for e, cs in by_end_use.items() if len({c[0] for c in cs}) > 1]
-        self.m.one_hosting = pyo.Constraint(rows, rule=lambda m, e: sum(m.x[c] for c in by_end_use[e]) <= 1)
+        self.m.one_hosting_per_end_use = pyo.Constraint(rows, rule=lambda m, e: sum(m.x[c] for c in by_end_use[e]) <= 1)
 
     def one_pv_mode(self) -> None:
         """PV on all segments of a site uses one financing mode: x[o,t,m] <= z[m], sum_m z[m] <= 1."""
@@ -288,7 +299,7 @@ class PlanModel:
         self.m.pv_mode = pyo.Var(modes, domain=pyo.Binary)
         self.m.pv_mode_link = pyo.Constraint(pv_cols, rule=lambda m, *c: m.x[c] <= m.pv_mode[c[2]])
         if modes:
-            self.m.pv_one_mode = pyo.Constraint(expr=sum(self.m.pv_mode[mm] for mm in modes) <= 1)
+            self.m.one_pv_mode = pyo.Constraint(expr=sum(self.m.pv_mode[mm] for mm in modes) <= 1)
 
     def prerequisites(self) -> None:
         """For option o of a measure needing measure q: sum_{t'<=t,m} x[o,t',m] <= sum_{o' of q, t'<=t, m} x[o',t',m]
@@ -311,7 +322,7 @@ class PlanModel:
                 return pyo.Constraint.Skip
             rhs = sum(upto(j, t) for j in self.measure_opts.get(q, []))
             return lhs <= rhs
-        self.m.prereq = pyo.Constraint(rows, rule=rule)
+        self.m.prerequisites = pyo.Constraint(rows, rule=rule)
 
     def roof_area(self) -> None:
         """sum over PV options o on roof r of area_per_kWp(o) * s[o,t,m] <= usable area of r."""
@@ -320,7 +331,7 @@ class PlanModel:
             o = self.p.options[c[0]]
             if o.kind == "pv" and o.roof_id in self.p.roof_area_m2:
                 roofs.setdefault(o.roof_id, []).append(c)
-        self.m.roof = pyo.Constraint(list(roofs), rule=lambda m, r: sum(
+        self.m.roof_area = pyo.Constraint(list(roofs), rule=lambda m, r: sum(
             self.p.options[c[0]].area_m2_per_unit * m.s[c] for c in roofs[r]) <= self.p.roof_area_m2[r])
 
     def chain(self) -> None:
@@ -455,7 +466,7 @@ class PlanModel:
         m.u = pyo.Var(self.K, domain=pyo.NonNegativeReals)
         m.sc = pyo.Var(self.K, domain=pyo.NonNegativeReals)
         if not pv_opts:
-            m.no_pv = pyo.Constraint(self.K, rule=lambda m, k: m.v[k] + m.u[k] + m.sc[k] <= 0)
+            m.pv_value = pyo.Constraint(self.K, rule=lambda m, k: m.v[k] + m.u[k] + m.sc[k] <= 0)
             self.gen_kwh = {k: 0 for k in self.K}
             return
         ref_key = p.options[pv_opts[0]].profile_key
@@ -464,9 +475,9 @@ class PlanModel:
                         for i in pv_opts)
         curve = pv_curves(p, ref_key, max_kwp=max(3.0 * total_kwp, 1.0))
         self.pv_curve = curve
-        full = _pieces(curve["kwp"], curve["value_cny"])
-        sv = _pieces(curve["kwp"], curve["self_value_cny"])
-        skwh = _pieces(curve["kwp"], curve["self_kwh"])
+        full = pwl_pieces(curve["kwp"], curve["value_cny"])
+        sv = pwl_pieces(curve["kwp"], curve["self_value_cny"])
+        skwh = pwl_pieces(curve["kwp"], curve["self_kwh"])
 
         def P(k, modes):
             expr = 0
@@ -490,12 +501,13 @@ class PlanModel:
         self.P_own, self.P_emc = m.p_own, m.p_emc
         disc = p.term("emc_pv", "discount_frac")
         J = range(len(full))
-        m.v_cut = pyo.Constraint(self.K, J, rule=lambda m, k, j:
-                                 m.v[k] <= full[j][0] * self.ratio[k] + full[j][1] * self.P_own[k])
-        m.u_cut = pyo.Constraint(self.K, range(len(sv)), rule=lambda m, k, j:
-                                 m.u[k] <= disc * (sv[j][0] * self.ratio[k] + sv[j][1] * self.P_emc[k]))
-        m.sc_cut = pyo.Constraint(self.K, range(len(skwh)), rule=lambda m, k, j:
-                                  m.sc[k] <= skwh[j][0] * self.ratio[k] + skwh[j][1] * (self.P_own[k] + self.P_emc[k]))
+        m.pv_value = pyo.Constraint(self.K, J, rule=lambda m, k, j:
+                                    m.v[k] <= full[j][0] * self.ratio[k] + full[j][1] * self.P_own[k])
+        m.pv_value_emc = pyo.Constraint(self.K, range(len(sv)), rule=lambda m, k, j:
+                                        m.u[k] <= disc * (sv[j][0] * self.ratio[k] + sv[j][1] * self.P_emc[k]))
+        m.pv_value_self_kwh = pyo.Constraint(
+            self.K, range(len(skwh)),
+            rule=lambda m, k, j: m.sc[k] <= skwh[j][0] * self.ratio[k] + skwh[j][1] * (self.P_own[k] + self.P_emc[k]))
         # generation of own-like PV for per-kWh subsidies (kWh), by year, only within each option's subsidy years
         self.gen_sub = {}
         for k in self.K:
@@ -552,7 +564,7 @@ class PlanModel:
         self.storage_planes: dict[int, set] = {}
         self.storage_rounds, self.storage_seconds = 0, 0.0
         if not bat:
-            m.no_bat = pyo.Constraint(self.K, rule=lambda m, k: m.bv[k] <= 0)
+            m.battery_value = pyo.Constraint(self.K, rule=lambda m, k: m.bv[k] <= 0)
             return
         idx = [(i, k) for i in bat for k in self.K]
         m.bvi = pyo.Var(idx, domain=pyo.NonNegativeReals)
@@ -566,7 +578,7 @@ class PlanModel:
         pv = hasattr(m, "p_own")
         self.P_own_k = {k: (m.p_own[k] if pv else 0) for k in self.K}
         self.P_emc_k = {k: (m.p_emc[k] if pv else 0) for k in self.K}
-        m.bv_plane = pyo.ConstraintList()
+        m.battery_value = pyo.ConstraintList()
         cmax, smax = {}, {}
         self.pv_slope0 = float(pv_reference(p) @ p.price_cny_per_kwh)   # PV's marginal value at no PV, per kWp
         for i in bat:
@@ -629,7 +641,7 @@ class PlanModel:
         self.storage_planes[i].add(key)
         m = self.m
         for k in self.K:
-            m.bv_plane.add(m.v[k] + m.bvi[i, k] <= a * self.ratio[k] + b * self.P_own_k[k] + e * self.P_emc_k[k]
+            m.battery_value.add(m.v[k] + m.bvi[i, k] <= a * self.ratio[k] + b * self.P_own_k[k] + e * self.P_emc_k[k]
                            + c * m.s_eff[i, k])
         return True
 
@@ -639,7 +651,7 @@ class PlanModel:
         from .evaluator import storage_dispatch
         p, m = self.p, self.m
         out = []
-        pv_pieces = _pieces(self.pv_curve["kwp"], self.pv_curve["value_cny"]) if hasattr(self, "pv_curve") else []
+        pv_pieces = pwl_pieces(self.pv_curve["kwp"], self.pv_curve["value_cny"]) if hasattr(self, "pv_curve") else []
         for i in self.storage_planes:
             for k in self.K:
                 S = float(pyo.value(m.s_eff[i, k]))
@@ -685,8 +697,8 @@ class PlanModel:
         def cap(i, k):
             return p.options[i].carbon_credit_share * p.credit_price(p.options[i]) * esc_c[k - 1] * g[k - 1]
         # revenue = cap * sc * a is a product of a variable in [0, E0] and a binary: McCormick upper side
-        m.cr_gate = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= cap(i, k) * E0 * self.a(i, k))
-        m.cr_cap = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= cap(i, k) * m.sc[k])
+        m.carbon_revenue_gate = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= cap(i, k) * E0 * self.a(i, k))
+        m.carbon_revenue = pyo.Constraint(idx, rule=lambda m, i, k: m.cr[i, k] <= cap(i, k) * m.sc[k])
         self.cr_by_k = {k: sum(m.cr[i, kk] for (i, kk) in idx if kk == k) for k in self.K}
 
     def hosting_take(self) -> None:
@@ -721,9 +733,10 @@ class PlanModel:
                             expr -= per * sum(m.w[key] for key in self.w_by[e, n, kc])
                             smin -= per
             S[i, k], lo[i, k], hi[i, k] = expr, smin, smax
-        m.take_hi = pyo.Constraint(rows, rule=lambda m, i, k: m.take[i, k]
-                                   >= S[i, k] - hi[i, k] * (1 - self.a(i, k, "host")))
-        m.take_lo = pyo.Constraint(rows, rule=lambda m, i, k: m.take[i, k] >= lo[i, k] * self.a(i, k, "host"))
+        m.hosting_take = pyo.Constraint(rows, rule=lambda m, i, k: m.take[i, k]
+                                        >= S[i, k] - hi[i, k] * (1 - self.a(i, k, "host")))
+        m.hosting_take_floor = pyo.Constraint(rows, rule=lambda m, i, k:
+                                              m.take[i, k] >= lo[i, k] * self.a(i, k, "host"))
         self.take_by_k = {k: sum(m.take[i, kk] for (i, kk) in rows if kk == k) for k in self.K}
 
     # ------------------------------------------------------------------ money
@@ -928,30 +941,46 @@ class PlanModel:
             m.obj = pyo.Objective(expr=self.npv, sense=pyo.maximize)
 
     # ------------------------------------------------------------------ solve
-    def solve(self, time_limit: float = 60.0, gap: float = 1e-6, threads: int | None = None) -> SolveResult:
+    def solve(self, time_limit: float = 60.0, gap: float = 1e-6, threads: int | None = None,
+              deadline: float | None = None) -> SolveResult:
+        """Solve within ``time_limit`` seconds from now, or by ``deadline`` (``time.perf_counter()`` clock) if it
+        comes first. The wait for ``HIGHS_LOCK`` (another plan's solve) counts: the solver gets only what is left
+        once it has the lock, and if the deadline passes while waiting the result is ``time_limit`` without a plan."""
         from pyomo.contrib.appsi.base import TerminationCondition as TC
         from pyomo.contrib.appsi.solvers import Highs
 
-        if not hasattr(self, "_solver"):
-            self._solver = Highs()
-            self._solver.config.load_solution = False
-        opt = self._solver
-        opt.config.time_limit = time_limit
-        opt.config.mip_gap = gap
-        opt.highs_options = {**self.HIGHS_OPTIONS, **({"threads": threads} if threads else {})}
-        with HIGHS_LOCK:                     # appsi's output capture and HiGHS's scheduler are process-wide
+        t_wait = time.perf_counter()
+        deadline = t_wait + time_limit if deadline is None else min(deadline, t_wait + time_limit)
+        if not HIGHS_LOCK.acquire(timeout=min(max(deadline - t_wait, 0.0), 1e6)):
+            waited = time.perf_counter() - t_wait
+            return SolveResult("time_limit", None, None, None, 0.0, self.build_seconds,
+                               message=f"time limit reached after waiting {waited:.3g} s for the solver, which was "
+                                       "busy with another plan; no plan was found")
+        try:                                 # appsi's output capture and HiGHS's scheduler are process-wide
+            if not hasattr(self, "_solver"):
+                self._solver = Highs()
+                self._solver.config.load_solution = False
+            opt = self._solver
+            opt.config.time_limit = max(deadline - time.perf_counter(), 1e-3)
+            opt.config.mip_gap = gap
+            opt.highs_options = {**self.HIGHS_OPTIONS, **({"threads": threads} if threads else {})}
             if threads:
                 pin_highs_threads(threads)
             t0 = time.perf_counter()
             res = opt.solve(self.m)
             secs = time.perf_counter() - t0
+        finally:
+            HIGHS_LOCK.release()
+        waited = t0 - t_wait
         tc = res.termination_condition
         if tc in (TC.infeasible, TC.infeasibleOrUnbounded):
             return SolveResult("infeasible", None, None, None, secs, self.build_seconds)
         has_sol = res.best_feasible_objective is not None
         if not has_sol:
             status = "time_limit" if tc == TC.maxTimeLimit else "error"
-            msg = (f"time limit of {time_limit:.3g} s reached before any plan was found" if status == "time_limit"
+            msg = (f"time limit of {time_limit:.3g} s reached before any plan was found"
+                   + (f" (of which {waited:.3g} s waiting for the solver, busy with another plan)" if waited >= 0.1
+                      else "") if status == "time_limit"
                    else f"the solver failed without a plan ({getattr(tc, 'name', tc)})")
             return SolveResult(status, None, res.best_objective_bound, None, secs, self.build_seconds, message=msg)
         res.solution_loader.load_vars()

@@ -23,6 +23,16 @@ CASH_COLUMNS = ["year", "budget_cny", "upfront_cny", "instalments_cny", "fees_cn
                 "energy_bill_before_cny", "energy_bill_after_cny"]
 NOT_CASH = ("residual", "internal_carbon_price")          # flow components that are not the owner's cash
 
+# the financing modes' names in the owner's words, by language
+MODE_TEXT = {
+    "en": {"own": "self-invest", "emc_pv": "third-party EMC PV", "roof_lease": "roof lease",
+           "shared_savings": "ESCO shared savings", "guaranteed_savings": "ESCO guaranteed savings",
+           "energy_cost_hosting": "energy-cost hosting", "finance_lease": "finance lease",
+           "bank_loan": "bank loan"},
+    "zh": {"own": "自投", "emc_pv": "合同能源管理光伏", "roof_lease": "屋顶租赁", "shared_savings": "节能效益分享",
+           "guaranteed_savings": "节能量保证", "energy_cost_hosting": "能源费用托管", "finance_lease": "融资租赁",
+           "bank_loan": "银行贷款"},
+}
 # default assumptions (data/defaults.yaml) a single-site plan uses, by what makes them matter
 ALWAYS_USED = ("finance.discount_rate_real", "finance.electricity_price_escalation_real",
                "finance.fuel_price_escalation_real", "grid.report_year", "grid.factor_decline_per_year")
@@ -243,7 +253,6 @@ def _user_set(result, key: str, default: Any, assumptions: dict | None) -> bool:
 def _financing_estimates(result, financing: pd.DataFrame) -> list[dict]:
     """Estimated contract terms of the (mode, asset class) pairs the plan uses: the asset class's own row of a
     term, else the mode's ``all`` row."""
-    from .report import MODE_TEXT
     pairs = []
     for r in result.actions.itertuples():
         if r.mode == "own":

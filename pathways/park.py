@@ -147,9 +147,9 @@ class _LP:
 
     def solve(self, mip: bool, time_limit: float, gap: float = 1e-9):
         import highspy
-        from .value import _quiet_highs
+        from .value import quiet_highs
         inf = highspy.kHighsInf
-        h = _quiet_highs()
+        h = quiet_highs()
         h.setOptionValue("time_limit", max(float(time_limit), 1.0))
         # no "threads" option: HiGHS refuses to run when it differs from the global scheduler already started
         # in this process (e.g. by the battery value LPs)
@@ -310,8 +310,8 @@ def park_data(resolved, infos: list[dict] | None = None) -> ParkData:
         base_year = int(a["grid"]["report_year"]) + 1
         gf = reference.grid_factor_kg_per_kwh(park.province or loc.province, base_year,
                                               basis=a["grid"]["factor_basis"])
-        d.grid_t_per_kwh = gf.value_kg_per_kwh / 1000.0 * (1 - float(a["grid"]["factor_decline_per_year"])) ** \
-            np.arange(H)
+        d.grid_t_per_kwh = reference.grid_factor_path(gf.value_kg_per_kwh, H,
+                                                      float(a["grid"]["factor_decline_per_year"])) / 1000.0
     if "park_shared_pv" in park.park_options and float(pa["shared_pv_land_m2"]) > 0 and loc is not None:
         from .pv import profile_for_station
         P = cat.measures["park_shared_pv"].params
@@ -341,17 +341,6 @@ def park_data(resolved, infos: list[dict] | None = None) -> ParkData:
                                                       float(P.get("om_frac_capex_per_year", 0.0))),
                      "value_factor": float((df[1:] * esc * alive).sum())}
     return d
-
-
-def _clean_pieces(pieces: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Drop repeated pieces of a (nearly) linear curve and round-off intercepts of the first piece (V(0) = 0)."""
-    scale = max([abs(a) for a, _ in pieces] + [1.0])
-    out: list[tuple[float, float]] = []
-    for a, b in pieces:
-        a = 0.0 if abs(a) <= 1e-9 * scale else a
-        if not any(abs(a - a2) <= 1e-9 * scale and abs(b - b2) <= 1e-9 * max(abs(b), 1.0) for a2, b2 in out):
-            out.append((max(a, 0.0), b))
-    return out
 
 
 # ----------------------------------------------------------------------------------------- master
@@ -616,7 +605,13 @@ class ParkResult:
 
 
 # ----------------------------------------------------------------------------------------- driver
-def _firm_specs(resolved, d: ParkData, time_limit: float, gap: float) -> list[dict]:
+def _wall(deadline: float) -> float:
+    """A ``time.perf_counter()`` deadline on the wall clock (``time.time()``), which the Dask workers share."""
+    return time.time() + (deadline - time.perf_counter())
+
+
+def _firm_specs(resolved, d: ParkData, time_limit: float, gap: float,
+                deadline_unix: float | None = None) -> list[dict]:
     from .config import Resolved
     pool_max = float(np.max(d.pool)) if len(d.pool) and np.isfinite(np.max(d.pool)) else 1e12
     out = []
@@ -625,6 +620,7 @@ def _firm_specs(resolved, d: ParkData, time_limit: float, gap: float) -> list[di
                      config_hash=f"{resolved.config_hash}:{firm.id}", source_path=resolved.source_path)
         out.append({"firm_id": firm.id, "resolved": r, "collective_measures": frozenset(d.collective),
                     "pool_max_cny": pool_max, "subsidy_share": d.share, "time_limit": time_limit, "gap": gap,
+                    "deadline_unix": deadline_unix,
                     "park_pv_profile": None if d.pv is None else d.pv["profile"],
                     "want_load": d.storage is not None, "want_price": d.storage is not None and i == 0})
     return out
@@ -667,7 +663,9 @@ def plan_park(model, scenario=(), set_values=(), *, time_limit: float = 120.0, g
 
 def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_gap, init_firm, price_firm,
            report_firm, pricing_time_limit=3.0, smoothing=0.5, full_pricing_below=200) -> ParkResult:
-    specs = _firm_specs(resolved, d, time_limit, firm_gap)
+    # building the firms and their standalone solves end by half the time limit (from the start of plan_park): a
+    # firm whose turn comes later keeps only its do-nothing column (``park_firm.init_firm``)
+    specs = _firm_specs(resolved, d, time_limit, firm_gap, _wall(t_start + 0.5 * time_limit))
     n = len(specs)
     inits = runner.map(init_firm, [(run, s) for s in specs], list(range(n)))
     infos = [r["info"] for r in inits]
@@ -679,13 +677,13 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
     columns = [[c for i, c in enumerate(cols) if c.key() not in {x.key() for x in cols[:i]}] for cols in columns]
     if d.storage is not None:
         from .value import battery_value_curve
-        from .milp import _pieces
+        from .milp import clean_pieces, pwl_pieces
         load = np.sum([i["load_kw"] for i in infos], axis=0)
         st = d.storage
         sizes = np.linspace(0.0, st["max_kwh"], 7)
         curve = battery_value_curve(load, np.zeros(8760), infos[0]["price"], infos[0]["export"], sizes,
                                     duration_h=st["duration_h"], rte=st["rte"], method="repdays")
-        st["pieces"] = _clean_pieces(_pieces(np.asarray(curve.breakpoints), np.asarray(curve.value_cny)))
+        st["pieces"] = clean_pieces(pwl_pieces(np.asarray(curve.breakpoints), np.asarray(curve.value_cny)))
         st["max_value"] = float(np.max(curve.value_cny))
         for i in infos:
             i.pop("load_kw", None)
@@ -703,7 +701,7 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
         # the master MILP's dual bound is at most z_LP <= best_bound: its own relative gap need only close what
         # the column generation left of the target (at least a tenth of the target, to finish)
         room = gap - (best_bound - lp_value) / max(abs(lp_value), 1.0) if lp_value is not None else gap
-        return master, master.lp.solve(mip=True, time_limit=max(deadline - time.perf_counter(), 5.0),
+        return master, master.lp.solve(mip=True, time_limit=max(deadline - time.perf_counter(), 1.0),
                                        gap=min(max(room, gap / 10), gap))
 
     master, mip = final_mip()
@@ -724,10 +722,20 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
         master, mip = final_mip()
     rounds, history = cg.rounds, cg.history
     solve_seconds = time.perf_counter() - t_solve
+    # firms cut short by the build deadline (not built, or no standalone plan): the master over their columns
+    # proves nothing about the park, so an infeasible master is a time limit, not an infeasible park
+    truncated = any(not i.get("built", True) or i.get("standalone_status") == "not_solved" for i in infos)
+    if not mip["ok"] and "nfeasible" in mip["status"] and truncated:
+        best_bound = math.inf if best_bound == -math.inf else best_bound
+    best_bound, bound_source, notes = _bound(master, infos, best_bound)
     if not mip["ok"]:
-        status = "infeasible" if "nfeasible" in mip["status"] else "time_limit"
+        status = "infeasible" if "nfeasible" in mip["status"] and not truncated else \
+            "error" if "nfeasible" not in mip["status"] and "time limit" not in mip["status"].lower() else "time_limit"
         msg = ("the park's coupling rows (targets, budgets, capacity) cannot all be met by the firms' plans"
-               if status == "infeasible" else f"master MILP: {mip['status']}")
+               if status == "infeasible" else "; ".join(
+                   ["no park plan found within the time limit: the plans of the firms built in time cannot meet "
+                    "the park's rows (targets, budgets, capacity)" if "nfeasible" in mip["status"]
+                    else f"master MILP: {mip['status']}"] + notes))
         return ParkResult(status, None, best_bound if np.isfinite(best_bound) else None, None, None, rounds,
                           solve_seconds, time.perf_counter() - t_start, [], [], [], [], [], {}, {}, history,
                           resolved.applied_overrides, {"name": d.name, "firms": n}, message=msg)
@@ -744,15 +752,45 @@ def _solve(resolved, d, runner, run, t_start, time_limit, gap, max_rounds, firm_
     if gap_val is not None and gap_val <= gap + 1e-12:
         status = "optimal"
     else:
-        status = "time_limit" if stop.startswith("time") else "gap_not_reached"
+        status = "time_limit" if stop.startswith("time") or bound is None else "gap_not_reached"
     out = _assemble(resolved, d, master, x, chosen, infos, reports, primal, bound, gap_val, mip, rounds,
                     solve_seconds, t_start, history, status)
     out.park["stopped_because"] = stop
     out.park["init_seconds"] = t_solve - t_start
+    out.park["bound_source"] = bound_source
     if status != "optimal":
-        out.message = "; ".join(filter(None, [out.message, f"gap {100 * (gap_val or 0):.2f} % above the target "
-                                              f"{100 * gap:.2f} % ({stop}); the plan is feasible, the bound proven"]))
+        tail = (f"gap {100 * gap_val:.2f} % above the target {100 * gap:.2f} % ({stop}); the plan is feasible, the "
+                f"bound proven" if bound is not None else f"the plan is feasible ({stop})")
+        out.message = "; ".join(filter(None, [out.message] + notes + [tail]))
     return out
+
+
+def _bound(master: Master, infos: list[dict], best_bound: float) -> tuple[float, str | None, list[str]]:
+    """The park's bound, where it comes from and notes for the result. The best complete pricing round's bound if
+    there was one; otherwise the trivial bound L(0) (``Master.lagrangian`` is valid at any duals y >= 0, and at
+    y = 0 each firm's pricing value is bounded by its LP relaxation, ``park_firm.Kernel.relaxation_bound``); when
+    a firm has no such bound either (not built in time), none: inf and a note saying why."""
+    n = len(infos)
+    notes = []
+    unbuilt = sum(1 for i in infos if not i.get("built", True))
+    unsolved = sum(1 for i in infos if i.get("standalone_status") == "not_solved")
+    if unbuilt:
+        notes.append(f"{unbuilt} of {n} firms were not built before the build deadline (half the time limit): "
+                     "they can only do nothing")
+    if unsolved:
+        notes.append(f"{unsolved} of {n} firms got no standalone solve before the build deadline")
+    if best_bound < math.inf:
+        return best_bound, "the best complete round of pricing" if np.isfinite(best_bound) else None, notes
+    firm_bounds = [i.get("zero_price_bound_cny") for i in infos]
+    missing = sum(b is None for b in firm_bounds)
+    if missing:
+        return math.inf, None, notes + [f"no bound: {missing} of {n} firms were not priced within the time limit"]
+    trivial = master.lagrangian(np.zeros(len(master.lp.rname)), firm_bounds)
+    if not np.isfinite(trivial):
+        return math.inf, None, notes + ["no bound: no complete round of pricing within the time limit"]
+    return trivial, "trivial", notes + ["no complete round of pricing: the bound is the trivial one (each firm's "
+                                        "best plan with the park's rows and its integrality relaxed, plus the "
+                                        "park's own assets at their best)"]
 
 
 class _ColumnGeneration:
@@ -807,8 +845,9 @@ class _ColumnGeneration:
             pr = {f: master.prices(y, f) for f in firms}
             limit = max(min(stop_at - time.perf_counter(), self.pricing_time_limit), 0.5)
             out = dict(zip(firms, self.runner.map(
-                self.price_firm, [(self.run_id, self.specs[f]["firm_id"], pr[f][0], limit, self.firm_gap)
-                                  for f in firms], firms)))
+                self.price_firm, [(self.run_id, self.specs[f]["firm_id"], pr[f][0], limit, self.firm_gap,
+                                   _wall(stop_at)) for f in firms], firms)))
+            unpriced = sum(1 for o in out.values() if o["status"] == "not_priced")
             added = improving = 0
             tol = 1e-7 * max(1.0, abs(lp_value) / n) + 1e-3
             for f, o in out.items():
@@ -828,10 +867,13 @@ class _ColumnGeneration:
                 best_bound = min(best_bound, bound)
                 if bound < center_bound:
                     center, center_bound = master.duals_by_name(y), bound
-            self.history.append({"round": self.rounds, "branch": label, "firms_priced": len(firms),
+            self.history.append({"round": self.rounds, "branch": label, "firms_priced": len(firms) - unpriced,
                                  "master_lp_cny": lp_value, "lagrangian_bound_cny": bound, "smoothing": a_now,
                                  "columns_added": added, "columns_improving_lp": improving,
                                  "seconds": time.perf_counter() - self.t_start})
+            if unpriced:                  # past stop_at, or firms not built: this round proves nothing
+                stop = f"time: {unpriced} of {len(firms)} firms not priced in round {self.rounds} by the time limit"
+                break
             if full and a_now == 0 and improving == 0:
                 stop = "no column with a positive reduced cost left"
                 break
@@ -871,7 +913,8 @@ def enrich_columns(d, infos, columns, keys, specs, runner, run, price_firm, dead
         first = d.earliest[f] if d.earliest is not None else 2
         for start in [0, 1] + list(range(max(first, 2), d.T + 1)):
             calls.append((run, specs[f]["firm_id"], {**prices, "force_start": start},
-                          max(min(deadline - time.perf_counter(), pricing_time_limit), 0.5), firm_gap))
+                          max(min(deadline - time.perf_counter(), pricing_time_limit), 0.5), firm_gap,
+                          _wall(deadline - 2.0)))
             owners.append(f)
     added = 0
     for f, o in zip(owners, runner.map(price_firm, calls, owners)):
@@ -1016,8 +1059,11 @@ def _assemble(resolved, d, master, x, chosen, infos, reports, primal, bound, gap
     subsidy_npv = float(sum(np.dot(d.df[:T], c.subsidy_cny) for c in chosen.values()))
     disc_npv = float(sum(d.df[t - 1] * v for (m, t), v in discount.items()))
     park_npv = primal - firm_npv - subsidy_npv - disc_npv
-    vc = {"park_optimum_cny": primal, "sum_of_standalone_optima_cny": standalone, "value_cny": primal - standalone,
-          "value_frac": (primal - standalone) / max(abs(standalone), 1.0),
+    # without every firm's standalone optimum (time limit) there is nothing to measure the value of clustering by
+    known = all(i.get("standalone_status") not in ("not_solved", "not_built", None) for i in infos)
+    vc = {"park_optimum_cny": primal, "sum_of_standalone_optima_cny": standalone if known else None,
+          "value_cny": primal - standalone if known else None,
+          "value_frac": (primal - standalone) / max(abs(standalone), 1.0) if known else None,
           "of_which_firm_plans_cny": firm_npv - standalone, "of_which_park_subsidy_cny": subsidy_npv,
           "of_which_collective_discounts_cny": disc_npv, "of_which_park_assets_and_programme_cny": park_npv,
           "note": "standalone = each firm's own optimum with no park (no subsidy pool, tenders or shared assets); "
@@ -1046,10 +1092,14 @@ def run_park(args) -> int:
         emit_json(res.to_dict(), args.json)
     if args.json != "-":
         _print_summary(res)
+    from .errors import EXIT_INFEASIBLE, EXIT_OK, EXIT_SOLVER_ERROR, EXIT_TIME_LIMIT
     if res.status == "infeasible":
-        print(res.message, file=sys.stderr)
-        return 3
-    return 0 if res.objective_cny is not None else 4
+        print(f"error: {res.message}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    if res.objective_cny is not None:
+        return EXIT_OK
+    print(f"error: {res.message}", file=sys.stderr)
+    return EXIT_TIME_LIMIT if res.status == "time_limit" else EXIT_SOLVER_ERROR
 
 
 def _print_summary(res: ParkResult) -> None:
@@ -1057,11 +1107,15 @@ def _print_summary(res: ParkResult) -> None:
     if res.objective_cny is None:
         print(res.message)
         return
-    print(f"park NPV {res.objective_cny:,.0f} CNY; bound {res.bound_cny or float('nan'):,.0f}; gap "
-          f"{100 * (res.gap or 0):.3f} %; {res.iterations} rounds; {res.total_seconds:.1f} s")
+    bound = ("no bound (see the note)" if res.bound_cny is None else
+             f"bound {res.bound_cny:,.0f}; gap {100 * res.gap:.3f} %")
+    print(f"park NPV {res.objective_cny:,.0f} CNY; {bound}; {res.iterations} rounds; {res.total_seconds:.1f} s")
     v = res.value_of_clustering
-    print(f"value of clustering {v['value_cny']:,.0f} CNY ({100 * v['value_frac']:.1f} % over "
-          f"{v['sum_of_standalone_optima_cny']:,.0f} CNY of standalone optima)")
+    if v.get("value_cny") is None:
+        print("value of clustering: not measured (not every firm's standalone optimum was found in the time limit)")
+    else:
+        print(f"value of clustering {v['value_cny']:,.0f} CNY ({100 * v['value_frac']:.1f} % over "
+              f"{v['sum_of_standalone_optima_cny']:,.0f} CNY of standalone optima)")
     for a in res.shared_assets:
         print(f"  {a['asset']}: {a['size']:,.1f} {a['size_unit']}")
     for t in res.targets:

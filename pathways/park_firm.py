@@ -26,7 +26,7 @@ import pyomo.environ as pyo
 
 from .concurrency import HIGHS_LOCK
 from .economics import discount_factors
-from .milp import PlanModel, pin_highs_threads
+from .milp import PlanModel, clean_pieces, pin_highs_threads, pwl_pieces
 from .problem import OWN_LIKE, Action, Problem
 
 COLLECTIVE_FAMILIES = ("solar", "equipment", "carbon", "digital")
@@ -276,14 +276,21 @@ class Kernel:
         self.highs.changeColsBounds(self.T, self.z_cols, z_lb, z_ub)
 
     def solve(self, time_limit: float, gap: float) -> dict:
-        """Solve; the pricing value, HiGHS's bound on it (valid at a time limit) and the solution vector."""
+        """Solve; the pricing value, HiGHS's bound on it (valid at a time limit) and the solution vector. The wait
+        for ``HIGHS_LOCK`` counts against ``time_limit`` (``PlanModel.solve``)."""
         h = self.highs
         h.setOptionValue("threads", 1)
-        h.setOptionValue("time_limit", max(float(time_limit), 0.1))
         h.setOptionValue("mip_rel_gap", float(gap))
-        with HIGHS_LOCK:                   # HiGHS's scheduler is process-wide (``pathways.concurrency``)
+        t0 = time.perf_counter()
+        # HiGHS's scheduler is process-wide (``pathways.concurrency``)
+        if not HIGHS_LOCK.acquire(timeout=min(max(float(time_limit), 0.0), 1e6)):
+            return {"status": "time_limit", "objective": None, "bound": None, "x": None}
+        try:
+            h.setOptionValue("time_limit", max(float(time_limit) - (time.perf_counter() - t0), 0.1))
             pin_highs_threads(1)
             h.run()
+        finally:
+            HIGHS_LOCK.release()
         info = h.getInfo()
         status = h.getModelStatus()
         import highspy
@@ -295,6 +302,26 @@ class Kernel:
             bound = float(info.objective_function_value)
         return {"status": st, "objective": float(info.objective_function_value) if has_sol else None,
                 "bound": bound, "x": np.asarray(h.getSolution().col_value) if has_sol else None}
+
+    def relaxation_bound(self, time_limit: float = 10.0) -> float | None:
+        """An upper bound on the firm's pricing value at zero prices with the park subsidy allowed (P_f(0) in
+        ``pathways.park.Master.lagrangian``): the optimum of the kernel's LP relaxation (a copy with integrality
+        dropped; milliseconds). None unless HiGHS solves that LP to optimality."""
+        import highspy
+        self.set_prices(True, None)
+        lp = self.highs.getLp()
+        lp.integrality_ = []
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("time_limit", max(float(time_limit), 0.1))
+        h.passModel(lp)
+        with HIGHS_LOCK:
+            pin_highs_threads(1)
+            h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return float(h.getInfo().objective_function_value)
 
     @staticmethod
     def value(f: Form, x: np.ndarray) -> float:
@@ -351,14 +378,16 @@ class Firm:
 
     firm_id: str
     problem: Problem
-    kernel: Kernel
+    kernel: Kernel | None            # None: not built before the park's build deadline (do nothing only)
     info: dict
 
 
-def nothing_column(fm: FirmModel, firm: str) -> Column:
-    p = fm.p
-    T = fm.T
-    em0 = np.array([fm.em0[t] for t in range(1, T + 1)], dtype=float)
+def nothing_column(p: Problem, firm: str) -> Column:
+    """The firm's do-nothing plan: baseline emissions (as ``PlanModel.em0``) and final energy in every plan year."""
+    T = p.plan_years
+    base_fuel_co2 = sum(v * p.fuel_co2_t[c] for q in p.fuel_end_uses.values() for c, v in q.items())
+    em0 = np.array([p.grid_co2_t_per_kwh[t - 1] * p.baseline_electricity_kwh + base_fuel_co2
+                    for t in range(1, T + 1)], dtype=float)
     lhv = p.fuel_lhv_kwh
     e0 = (p.baseline_electricity_kwh + sum(q * lhv.get(c, 0.0) for u in p.fuel_end_uses.values()
                                             for c, q in u.items())) / 1e3
@@ -370,26 +399,35 @@ def build_firm(spec: dict) -> tuple[Problem, FirmModel, dict]:
     """The firm's Problem, its FirmModel and the numbers the master needs (no solve)."""
     from .planner import payback_filter
     from .site import build_problem
-    from .value import pv_value_curve
 
     problem, _ = build_problem(spec["resolved"])
     allowed = payback_filter(problem)
     fm = FirmModel(problem, allowed, spec["collective_measures"], spec["pool_max_cny"], spec["subsidy_share"])
+    return problem, fm, firm_info(spec, problem, {k[0] for k in fm.by_mt})
+
+
+def firm_info(spec: dict, problem: Problem, measures=None) -> dict:
+    """The numbers the master needs about a firm. ``measures``: its measures open to collective procurement;
+    None for a firm that is not built (no park PV allocation, no tenders: it can only do nothing)."""
+    from .value import pv_value_curve
+    nothing = nothing_column(problem, spec["firm_id"])
     info = {"firm_id": spec["firm_id"], "annual_kwh": problem.baseline_electricity_kwh,
-            "em0_t": [float(fm.em0[t]) for t in range(1, fm.T + 1)],
+            "em0_t": nothing.em_t.tolist(), "_nothing": nothing, "baseline_energy_mwh": float(nothing.energy_mwh[0]),
             "measure_capex_max_cny": {mid: sum(o.capex_at(o.size) for o in problem.options if o.measure_id == mid)
-                                      for mid in {k[0] for k in fm.by_mt}},
-            "price_avg_cny_per_kwh": problem.average_price_cny_per_kwh}
+                                      for mid in measures or ()},
+            "price_avg_cny_per_kwh": problem.average_price_cny_per_kwh, "built": measures is not None}
     prof = spec.get("park_pv_profile")
-    if prof is not None:
+    if prof is not None and measures is None:
+        y = float(np.sum(prof))
+        info["pv_pieces"], info["pv_qmax_kwp"] = [], 0.0
+        info["export_cny_per_kwh_pv"] = float(np.dot(problem.export_price_cny_per_kwh, prof) / max(y, 1e-9))
+    elif prof is not None:
         y = float(np.sum(prof))
         qmax = max(problem.baseline_electricity_kwh / max(y, 1e-9), 1.0)
         load0 = problem.baseline_electricity_kwh * problem.load_shape
         curve = pv_value_curve(prof, load0, problem.price_cny_per_kwh, problem.export_price_cny_per_kwh,
                                max_kwp=qmax, rel_tol=0.005)
-        from .milp import _pieces
-        from .park import _clean_pieces
-        info["pv_pieces"] = _clean_pieces(_pieces(np.asarray(curve.breakpoints), np.asarray(curve.value_cny)))
+        info["pv_pieces"] = clean_pieces(pwl_pieces(np.asarray(curve.breakpoints), np.asarray(curve.value_cny)))
         info["pv_qmax_kwp"] = qmax
         info["export_cny_per_kwh_pv"] = float(np.dot(problem.export_price_cny_per_kwh, prof) / max(y, 1e-9))
     if spec.get("want_load"):
@@ -397,27 +435,47 @@ def build_firm(spec: dict) -> tuple[Problem, FirmModel, dict]:
     if spec.get("want_price"):
         info["price"] = np.asarray(problem.price_cny_per_kwh, dtype=float)
         info["export"] = np.asarray(problem.export_price_cny_per_kwh, dtype=float)
-    return problem, fm, info
+    return info
+
+
+def seconds_left(deadline_unix: float | None) -> float:
+    """Seconds to a deadline on the wall clock (``time.time()``, common to the park's Dask workers); inf if None."""
+    return float("inf") if deadline_unix is None else deadline_unix - time.time()
 
 
 def init_firm(run: str, spec: dict) -> dict:
     """Build (or reuse) the firm's pricing kernel on this process; return its info and its first columns: do
     nothing and the standalone optimum (no park at all). The first round of pricing gives the plan with the park
-    subsidy (with no subsidy column yet, the pool row is slack and its price zero)."""
+    subsidy (with no subsidy column yet, the pool row is slack and its price zero).
+
+    ``spec["deadline_unix"]`` (None: none) bounds the build and the standalone solve: a firm whose turn comes after
+    it is not built (its Problem only) and keeps only its do-nothing column; the standalone solve gets at most what
+    is left. A built firm's ``zero_price_bound_cny`` (``Kernel.relaxation_bound``) is its share of the park's
+    trivial bound."""
     t0 = time.perf_counter()
     key = (run, spec["firm_id"])
+    deadline = spec.get("deadline_unix")
     firm = _CACHE.get(key)
-    if firm is None:
+    if firm is None and seconds_left(deadline) <= 0:
+        from .site import build_problem
+        problem, _ = build_problem(spec["resolved"])
+        firm = _CACHE[key] = Firm(spec["firm_id"], problem, None, firm_info(spec, problem))
+    elif firm is None:
         problem, fm, info = build_firm(spec)
         kernel = Kernel(fm)
-        info["_nothing"] = nothing_column(fm, spec["firm_id"])
-        info["baseline_energy_mwh"] = float(info["_nothing"].energy_mwh[0])
+        info["zero_price_bound_cny"] = kernel.relaxation_bound()
         firm = _CACHE[key] = Firm(spec["firm_id"], problem, kernel, info)
         del fm
     k = firm.kernel
     cols = [firm.info["_nothing"]]
+    left = seconds_left(deadline)
+    if k is None or left <= 0:
+        firm.info["standalone_npv_cny"] = 0.0
+        firm.info["standalone_status"] = "not_built" if k is None else "not_solved"
+        info = {k2: v for k2, v in firm.info.items() if not k2.startswith("_")}
+        return {"info": info, "columns": cols, "seconds": time.perf_counter() - t0}
     k.set_prices(False, None)
-    res = k.solve(spec.get("time_limit", 60.0), spec.get("gap", 1e-6))
+    res = k.solve(min(spec.get("time_limit", 60.0), left), spec.get("gap", 1e-6))
     if res["x"] is not None:
         alone = k.column(res["x"], firm.firm_id, "standalone")
         alone.start_year, alone.subsidy_cny, alone.disc_cny, alone.cnt = 0, np.zeros(k.T), {}, {}
@@ -430,12 +488,17 @@ def init_firm(run: str, spec: dict) -> dict:
     return {"info": info, "columns": cols, "seconds": time.perf_counter() - t0}
 
 
-def price_firm(run: str, firm_id: str, prices: dict, time_limit: float, gap: float) -> dict:
+def price_firm(run: str, firm_id: str, prices: dict, time_limit: float, gap: float,
+               deadline_unix: float | None = None) -> dict:
     """Re-solve the firm's kernel at the master's prices: the best column, its pricing value and the solver's
-    bound on that value (an upper bound on the firm's best reduced cost plus its convexity dual)."""
+    bound on that value (an upper bound on the firm's best reduced cost plus its convexity dual). A firm not
+    built, or whose turn comes after ``deadline_unix``, is not priced (status ``not_priced``, no bound)."""
     k = _CACHE[(run, firm_id)].kernel
+    left = seconds_left(deadline_unix)
+    if k is None or left <= 0:
+        return {"column": None, "value": None, "bound": None, "status": "not_priced"}
     k.set_prices(True, prices)
-    res = k.solve(time_limit, gap)
+    res = k.solve(min(time_limit, left), gap)
     if res["x"] is None:
         return {"column": None, "value": None, "bound": res["bound"], "status": res["status"]}
     return {"column": k.column(res["x"], firm_id, "priced"), "value": res["objective"], "bound": res["bound"],
@@ -445,11 +508,11 @@ def price_firm(run: str, firm_id: str, prices: dict, time_limit: float, gap: flo
 def report_firm(run: str, firm_id: str, plan: list[Action]) -> dict:
     """Exact evaluation of the chosen plan: the actions table records (plan JSON conventions) and yearly numbers."""
     from .evaluator import evaluate
-    from .planner import _actions_table
+    from .planner import actions_table
     firm = _CACHE[(run, firm_id)]
     ev = evaluate(firm.problem, plan)
     T = firm.problem.plan_years
-    return {"actions": _actions_table(firm.problem, ev).to_dict(orient="records"), "npv_cny": ev.npv_cny,
+    return {"actions": actions_table(firm.problem, ev).to_dict(orient="records"), "npv_cny": ev.npv_cny,
             "emissions_t": [float(x) for x in ev.emissions_t[:T]],
             "baseline_emissions_t": [float(x) for x in ev.baseline_emissions_t[:T]],
             "upfront_cny_by_year": [float(sum(r.upfront_cny for r in ev.actions if r.action.year == t))

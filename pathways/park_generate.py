@@ -55,8 +55,8 @@ def parse_mix(text: str) -> dict[str, float]:
 
 
 def _sector_numbers(sector: str) -> dict[str, float]:
-    from .load import _read_sector_rows, _sectors_file
-    rows = _read_sector_rows(str(_sectors_file()))[sector]
+    from .load import read_sector_rows, sectors_file
+    rows = read_sector_rows(str(sectors_file()))[sector]
     return {k: v[0] for k, v in rows.items()}
 
 

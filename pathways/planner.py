@@ -215,7 +215,8 @@ def _summary(problem: Problem, plan: list[Action], ev: PlanEvaluation) -> dict:
             "actions": [{"option_id": a.option_id, "year": a.year, "mode": a.mode, "size": a.size} for a in plan]}
 
 
-def _actions_table(problem: Problem, ev: PlanEvaluation) -> pd.DataFrame:
+def actions_table(problem: Problem, ev: PlanEvaluation) -> pd.DataFrame:
+    """One row per action of an evaluated plan (``PlanResult.actions``; also a park firm's actions)."""
     rows = []
     for r in ev.actions:
         o = problem.option(r.action.option_id)
@@ -242,9 +243,9 @@ def _binding(pm: PlanModel, problem: Problem, plan: list[Action], allowed) -> li
             if slack <= 0.005 * max(1.0, float(problem.budget_cny[t - 1])) + 1.0:   # less than 0.5 % left
                 out.append({"family": "budget", "year": int(t), "slack_cny": slack,
                             "text": f"the owner budget of year {t} is spent in full"})
-    if hasattr(pm.m, "roof"):
-        for r in pm.m.roof:
-            slack = float(pyo.value(pm.m.roof[r].upper) - pyo.value(pm.m.roof[r].body))
+    if hasattr(pm.m, "roof_area"):
+        for r in pm.m.roof_area:
+            slack = float(pyo.value(pm.m.roof_area[r].upper) - pyo.value(pm.m.roof_area[r].body))
             if slack <= 1e-3:
                 out.append({"family": "roof_area", "roof_id": r, "slack_m2": slack,
                             "text": f"roof {r} is fully used"})
@@ -418,7 +419,7 @@ def _infeasibility(pm: PlanModel, problem: Problem, deadline: float) -> str:
     """Which constraint families conflict: re-solve with each optional family relaxed in turn, within what is
     left of the time limit."""
     families, unknown = [], []
-    for name in ("budget", "co2_target", "portfolio_payback", "prereq"):
+    for name in ("budget", "co2_target", "portfolio_payback", "prerequisites"):
         comp = getattr(pm.m, name, None)
         if comp is None:
             continue
@@ -472,11 +473,13 @@ def plan(model, scenario=(), set_values=(), *, objective: str = "npv", years: in
     pm = PlanModel(problem, objective=objective, allowed=allowed)
     left = t0 + time_limit - time.perf_counter()      # the main solve gets what building left
     res = solve_with_storage_cuts(pm, time_limit=max(left, 1e-3), gap=gap, threads=threads)
-    return _result(problem, ctx, resolved, pm, res, allowed, objective, alternatives, explain, time_limit, t0)
+    return plan_result(problem, ctx, resolved, pm, res, allowed, objective, alternatives, explain, time_limit, t0)
 
 
-def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, alternatives, explain, time_limit,
-            t0) -> PlanResult:
+def plan_result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, alternatives, explain,
+                time_limit, t0) -> PlanResult:
+    """The PlanResult of a solved (or failed) PlanModel ``pm``: evaluation, explanations, alternatives and the
+    payback-first baseline (used by ``plan`` and by the batch runner, which re-solves one built model)."""
     site_info = {"name": resolved.model.name, "city": ctx.location.name_en, "city_zh": ctx.location.name_zh,
                  "province": ctx.location.province, "station": ctx.location.station_id,
                  "station_distance_km": ctx.location.station_distance_km, "base_year": ctx.base_year,
@@ -487,7 +490,7 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
     if res.objective is None:         # no plan at all (an empty plan found by the solver is a plan)
         msg = _infeasibility(pm, problem, t0 + time_limit) if res.status == "infeasible" else res.message
         return PlanResult(res.status, objective, None, None, None, False, None, res.solve_seconds,
-                          time.perf_counter() - t0, _actions_table(problem, evaluate(problem, [])), empty, empty, {},
+                          time.perf_counter() - t0, actions_table(problem, evaluate(problem, [])), empty, empty, {},
                           [], [], [], [], {}, resolved.applied_overrides, site_info, message=msg, problem=problem)
     plan_actions = res.plan
     ev = evaluate(problem, plan_actions)
@@ -558,7 +561,7 @@ def _result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective, al
     result = PlanResult(
         status=res.status, objective=objective, objective_value=res.objective, npv_cny=ev.npv_cny,
         milp_npv_cny=milp_npv, linearisation_exact=exact, mip_gap=res.mip_gap, solve_seconds=res.solve_seconds,
-        total_seconds=time.perf_counter() - t0, actions=_actions_table(problem, ev), emissions_by_year=emissions,
+        total_seconds=time.perf_counter() - t0, actions=actions_table(problem, ev), emissions_by_year=emissions,
         cash_flows=cash, totals=totals, binding_constraints=binding, explanations=explanations, rejected=rejected,
         alternatives=alts, baseline=baseline, applied_overrides=resolved.applied_overrides, site=site_info,
         message=msg, evaluation=ev, problem=problem, owner_cash=owner_cash_by_year(problem, ev),

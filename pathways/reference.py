@@ -282,11 +282,13 @@ def grid_factor_kg_per_kwh(province: str | None, report_year: int, basis: str = 
 
 def grid_factor_path(factor_kg_per_kwh: float, n_years: int, decline_per_year: float):
     """Projected factor for plan years 0..n_years-1: ``f0 * (1 - decline)**t`` (geometric decarbonisation,
-    an estimate; see defaults.yaml grid.factor_decline_per_year). Returns a numpy array."""
+    an estimate; see defaults.yaml grid.factor_decline_per_year, whose range lets it be negative: a rising factor).
+    Returns a numpy array. The one place a site's or a park's yearly grid factor is projected."""
     import numpy as np
 
-    if not 0.0 <= decline_per_year < 1.0:
-        raise InputError(problem("grid.factor_decline_per_year", decline_per_year, "a fraction in [0, 1)"))
+    if not -1.0 < decline_per_year < 1.0:
+        raise InputError(problem("grid.factor_decline_per_year", decline_per_year,
+                                 "a fraction in (-1, 1) (negative: a rising factor)"))
     return factor_kg_per_kwh * (1.0 - decline_per_year) ** np.arange(int(n_years), dtype=float)
 
 

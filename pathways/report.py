@@ -12,16 +12,8 @@ import numpy as np
 
 from .errors import EXIT_INFEASIBLE, EXIT_OK, EXIT_SOLVER_ERROR, EXIT_TIME_LIMIT
 from .jsonio import emit_json
+from .owner_report import MODE_TEXT
 
-MODE_TEXT = {
-    "en": {"own": "self-invest", "emc_pv": "third-party EMC PV", "roof_lease": "roof lease",
-           "shared_savings": "ESCO shared savings", "guaranteed_savings": "ESCO guaranteed savings",
-           "energy_cost_hosting": "energy-cost hosting", "finance_lease": "finance lease",
-           "bank_loan": "bank loan"},
-    "zh": {"own": "自投", "emc_pv": "合同能源管理光伏", "roof_lease": "屋顶租赁", "shared_savings": "节能效益分享",
-           "guaranteed_savings": "节能量保证", "energy_cost_hosting": "能源费用托管", "finance_lease": "融资租赁",
-           "bank_loan": "银行贷款"},
-}
 TEXT = {
     "en": {"title": "Decarbonisation plan", "station": "weather station {id}, {km:.0f} km",
            "warning": "!! WARNING", "plan": "The plan, first steps first (prerequisites before what needs them, "

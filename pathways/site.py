@@ -212,7 +212,7 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
     H = econ.horizon_years
     base_year = int(a["grid"]["report_year"]) + 1
     gf = reference.grid_factor_kg_per_kwh(province, base_year, basis=a["grid"]["factor_basis"])
-    grid = gf.value_kg_per_kwh / 1000.0 * (1 - float(a["grid"]["factor_decline_per_year"])) ** np.arange(H)
+    grid = reference.grid_factor_path(gf.value_kg_per_kwh, H, float(a["grid"]["factor_decline_per_year"])) / 1000.0
     rules, preset_names = _subsidy_rules(resolved, loc, base_year)
 
     m_cfg = site.measures

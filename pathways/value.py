@@ -266,7 +266,7 @@ class _BatteryLP:
         lp.a_matrix_.start_ = a.indptr.astype(np.int32)
         lp.a_matrix_.index_ = a.indices.astype(np.int32)
         lp.a_matrix_.value_ = a.data.astype(float)
-        h = _quiet_highs()
+        h = quiet_highs()
         h.passModel(lp)
         self.h, self.kinf = h, highspy.kHighsInf
         self.model_status_optimal = highspy.HighsModelStatus.kOptimal
@@ -291,7 +291,7 @@ class _BatteryLP:
 _BANNER_DONE = False
 
 
-def _quiet_highs():
+def quiet_highs():
     """A silent highspy.Highs. HiGHS prints a banner to the C-level stdout on the first construction in a
     process; that fd is pointed at /dev/null meanwhile so `--json -` output stays clean."""
     import os
@@ -491,7 +491,7 @@ class StorageDispatch:
         lp.a_matrix_.start_ = a.indptr.astype(np.int32)
         lp.a_matrix_.index_ = a.indices.astype(np.int32)
         lp.a_matrix_.value_ = a.data.astype(float)
-        self.h = _quiet_highs()
+        self.h = quiet_highs()
         self.h.setOptionValue("presolve", "off")      # re-solves start from the last basis
         self.h.passModel(lp)
         self.inf = inf

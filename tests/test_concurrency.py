@@ -5,6 +5,7 @@ Before ``pathways.concurrency.HIGHS_LOCK`` both threads failed after about 100 s
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pathways
@@ -95,3 +96,61 @@ def test_a_sweep_and_a_plan_at_once_equal_each_alone(tmp_path):
     assert len(sweep_alone) == 2 and {s for _, s, _ in sweep_alone} == {"optimal"}
     assert both[0] == sweep_alone
     assert plan_key(both[1]) == plan_key(site_alone)
+
+
+# ------------------------------------------------------------------------ the wait for the solver (issue 12, item 4)
+def hold_solver(seconds: float) -> threading.Thread:
+    """Another plan's solve: a thread that holds HIGHS_LOCK for ``seconds`` (returned once it holds it)."""
+    from pathways.concurrency import HIGHS_LOCK
+    held = threading.Event()
+
+    def hold():
+        with HIGHS_LOCK:
+            held.set()
+            time.sleep(seconds)
+
+    t = threading.Thread(target=hold, daemon=True)
+    t.start()
+    held.wait()
+    return t
+
+
+def test_waiting_for_the_solver_counts_against_the_plan_time_limit():
+    """Another plan holds the solver for longer than this plan's whole time limit. Before, the plan waited as long
+    as the lock was held (a 2 s plan took 6.7 s while another thread held the lock 6 s) and then solved with its
+    full limit; now it stops at its limit: `time_limit`, no plan, and a message saying the solver was busy."""
+    kw = dict(years=3, alternatives=0, explain=0)
+    pathways.plan(SMALL, **kw)                # caches warm: building takes well under the limit
+    holder = hold_solver(8.0)
+    t0 = time.perf_counter()
+    r = pathways.plan(SMALL, time_limit=3, **kw)
+    wall = time.perf_counter() - t0
+    holder.join()
+    assert r.status == "time_limit" and r.objective_value is None and len(r.actions) == 0
+    assert "busy with another plan" in r.message
+    assert wall < 3 + 1.5
+
+
+def test_the_solve_gets_only_what_the_wait_left():
+    """``PlanModel.solve``: a deadline that passes while another solve holds the lock ends the wait there; a wait
+    shorter than the limit is taken off the solver's own time limit, and the plan is still found."""
+    from pathways.config import resolve
+    from pathways.milp import PlanModel
+    from pathways.planner import payback_filter
+    from pathways.site import build_problem
+
+    problem, _ = build_problem(resolve(SMALL))
+    pm = PlanModel(problem, objective="npv", allowed=payback_filter(problem))
+    holder = hold_solver(1.5)
+    t0 = time.perf_counter()
+    res = pm.solve(time_limit=60, deadline=t0 + 0.8)
+    waited = time.perf_counter() - t0
+    holder.join()
+    assert res.status == "time_limit" and res.objective is None and "busy with another plan" in res.message
+    assert 0.75 <= waited < 1.4
+    limit, wait = 30.0, 1.0
+    holder = hold_solver(wait)
+    res = pm.solve(time_limit=limit)
+    holder.join()
+    assert res.status == "optimal" and res.plan
+    assert pm._solver.config.time_limit <= limit - 0.9 * wait     # the solver's own limit: what the wait left

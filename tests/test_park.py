@@ -13,6 +13,7 @@ import itertools
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -397,3 +398,78 @@ def test_later_batches_follow_the_queue_in_a_generated_park():
             assert r["eligible_for_later_batch_from_year"] is not None
             assert r["year"] >= r["eligible_for_later_batch_from_year"], r
     assert sorted(r["queue_place"] for r in rows.values()) == list(range(1, 9))
+
+
+# ----------------------------------------------------------------------------------------- time limit (issue 12)
+def _gap_of(res) -> float:
+    return max(res.bound_cny - res.objective_cny, 0.0) / max(abs(res.objective_cny), 1.0)
+
+
+def test_no_pricing_round_gives_the_trivial_bound_above_the_optimum():
+    """No round of pricing at all (max_rounds=0): the bound is L(0), each firm's LP relaxation at zero prices plus
+    the park's own variables at their best; it is still a proven bound: never below the brute-force optimum."""
+    model = CASES["pool_binds"]
+    best = brute_force(model)
+    res = plan_park(model, gap=1e-6, time_limit=60, max_rounds=0)
+    tol = 1e-6 * abs(best) + 1.0
+    assert res.park["bound_source"] == "trivial" and res.status == "gap_not_reached"
+    assert res.objective_cny <= best + tol
+    assert res.bound_cny >= best - tol
+    assert res.gap == pytest.approx(_gap_of(res)) and np.isfinite(res.gap)
+
+
+def test_time_limit_before_the_first_complete_round_still_gives_a_proven_bound(monkeypatch):
+    """Pricing as slow as in a large park: each firm's pricing MILP runs until the column generation's deadline
+    (70 % of the time limit), so no round of pricing completes. Before, the run then had no bound (or, with the
+    real pricing, overran the limit to finish the round); now the bound is the trivial one, above the optimum, with
+    a finite gap, and the run ends within the limit plus a margin (the master MILP and the reports)."""
+    import pathways.park_firm as PF
+    real = PF.price_firm
+
+    def slow(run, firm_id, prices, time_limit, gap, deadline_unix=None):
+        time.sleep(max(deadline_unix - time.time(), 0.0) + 0.01)
+        return real(run, firm_id, prices, time_limit, gap, deadline_unix)
+
+    monkeypatch.setattr(PF, "price_firm", slow)
+    model = CASES["pool_binds"]
+    best = brute_force(model)
+    limit, margin = 8.0, 3.0
+    t0 = time.perf_counter()
+    res = plan_park(model, gap=1e-6, time_limit=limit)
+    wall = time.perf_counter() - t0
+    tol = 1e-6 * abs(best) + 1.0
+    assert res.status == "time_limit" and res.park["bound_source"] == "trivial"
+    assert res.history and res.history[0]["firms_priced"] < 3
+    assert res.objective_cny <= best + tol <= res.bound_cny + 2 * tol
+    assert res.gap == pytest.approx(_gap_of(res)) and np.isfinite(res.gap)
+    assert wall < limit + margin
+
+
+def test_firms_not_built_in_time_give_no_bound_and_say_why():
+    """A time limit shorter than reading the park: no firm is built by the build deadline (half the limit), so
+    none has even a trivial bound; the result says so instead of printing a number that is not a bound, and the
+    firms' do-nothing columns carry the baseline of a full run."""
+    model = CASES["pool_binds"]
+    res = plan_park(model, time_limit=1e-3)
+    assert res.status == "time_limit" and res.bound_cny is None and res.gap is None
+    assert "no bound: 3 of 3 firms were not priced within the time limit" in res.message
+    assert res.objective_cny == 0.0 and res.totals["firms_in_programme"] == 0
+    full = plan_park(model, time_limit=60)
+    assert [t["baseline_t"] for t in res.targets] == pytest.approx([t["baseline_t"] for t in full.targets])
+
+
+def test_time_limit_bounds_the_whole_park_run_building_included():
+    """Before, building and the standalone solves were not counted: a 40-firm park with a 5 s limit ran 19 s on
+    the shared 2-core machine. Now the build stops at half the limit (later firms keep their do-nothing column),
+    pricing at 70 %; the margin covers reading the firms not built (~10 ms each) and the reports."""
+    model = generate_park(40, 7, "Suzhou", "machinery:0.5,electronics:0.5")
+    limit, margin = 5.0, 3.0
+    t0 = time.perf_counter()
+    res = plan_park(model, time_limit=limit)
+    wall = time.perf_counter() - t0
+    assert wall < limit + margin
+    assert res.status == "time_limit"
+    if res.bound_cny is None:
+        assert "no bound: " in res.message and res.gap is None
+    elif res.objective_cny is not None:
+        assert res.bound_cny >= res.objective_cny - 1e-6 * abs(res.objective_cny)

@@ -142,6 +142,33 @@ def test_grid_factor_path_closed_form():
     assert np.all(np.diff(path) < 0)
     with pytest.raises(InputError, match="grid.factor_decline_per_year"):
         ref.grid_factor_path(0.5, 5, 1.5)
+    rising = ref.grid_factor_path(0.5, 3, -0.05)      # defaults.yaml allows down to -0.05/yr: a rising factor
+    assert rising == pytest.approx([0.5, 0.5 * 1.05, 0.5 * 1.05 ** 2], rel=1e-12)
+
+
+@pytest.mark.parametrize("decline", [None, 0.035, -0.03])
+def test_site_and_park_grid_factors_follow_the_path(decline):
+    """A site's and a park's yearly grid factor in t/kWh: f(report_year + 1) / 1000 x (1 - decline)^t, t = 0..H-1,
+    the decline from defaults.yaml (0.02) unless set."""
+    from pathways.config import resolve
+    from pathways.park import park_data
+    from pathways.site import build_problem
+
+    sets = [] if decline is None else [f"assumptions.grid.factor_decline_per_year={decline}"]
+    d = 0.02 if decline is None else decline
+    site = resolve(paths.MODELS_DIR / "suzhou_machining.yaml", set_values=sets)
+    problem, ctx = build_problem(site)
+    g = site.assumptions["grid"]
+    f = ref.grid_factor_kg_per_kwh(ctx.location.province, int(g["report_year"]) + 1, g["factor_basis"])
+    H = problem.econ.horizon_years
+    assert problem.grid_co2_t_per_kwh == pytest.approx(f.value_kg_per_kwh / 1000 * (1 - d) ** np.arange(H),
+                                                       rel=1e-12)
+    park = resolve(paths.MODELS_DIR / "parks" / "suzhou_machinery_electronics_park.yaml", set_values=sets)
+    H = park.model.plan.horizon_years
+    f = ref.grid_factor_kg_per_kwh("Jiangsu", int(park.assumptions["grid"]["report_year"]) + 1,
+                                   park.assumptions["grid"]["factor_basis"])
+    assert park_data(park).grid_t_per_kwh == pytest.approx(f.value_kg_per_kwh / 1000 * (1 - d) ** np.arange(H),
+                                                          rel=1e-12)
 
 
 def test_malformed_grid_file_names_file_and_row(tmp_path, monkeypatch):
