@@ -118,10 +118,6 @@ def discount_factors(rate: float, horizon_years: int) -> np.ndarray:
     return (1.0 + rate) ** -np.arange(horizon_years + 1, dtype=float)
 
 
-def irr(self) -> np.ndarray:
-        return np.array([irr(row) for row in self.net])
-
-
 def replacement_schedule(start_year: int, lifetime_years: int, horizon_years: int, mode: str,
                          term_years: int = 0) -> tuple[list[int], float, bool, bool]:
     """Replacement points paid by the owner, the residual fraction at H, whether the owner holds the asset at H,
@@ -143,51 +139,6 @@ def replacement_schedule(start_year: int, lifetime_years: int, horizon_years: in
     years_at_h = H - (t - 1)                   # contract years elapsed at H
     owner_at_h = mode != "roof_lease" and (owner_modes_in_term or years_at_h > term_years)
     return points, left / L, owner_at_h, n == 1
-
-
-def discount_factors(rate: float, horizon_years: int) -> np.ndarray:
-    """(1 + r)^-k for k = 0..H."""
-    return (1.0 + rate) ** -np.arange(horizon_years + 1, dtype=float)
-
-
-def irr(self) -> np.ndarray:
-        return np.array([irr(row) for row in self.net])
-
-
-def replacement_schedule(start_year: int, lifetime_years: int, horizon_years: int, mode: str,
-                         term_years: int = 0) -> tuple[list[int], float, bool, bool]:
-    """Replacement points paid by the owner, the residual fraction at H, whether the owner holds the asset at H,
-    and whether the residual is on the first installation (cost basis after subsidy) or a replacement.
-
-    See the module docstring. ``term_years`` is the ESCO/EMC contract term of ``mode`` (0 for own-like modes).
-    """
-    t, L, H = start_year, max(int(lifetime_years), 1), horizon_years
-    owner_modes_in_term = mode not in ("shared_savings", "energy_cost_hosting", "emc_pv", "roof_lease")
-    points = []
-    n = 1
-    while t - 1 + n * L < H:
-        life_year = n * L + 1                   # year of the contract when the replacement starts
-        if mode != "roof_lease" and (owner_modes_in_term or life_year > term_years):
-            points.append(t - 1 + n * L)
-        n += 1
-    last_install = t - 1 + (n - 1) * L
-    left = last_install + L - H
-    years_at_h = H - (t - 1)                   # contract years elapsed at H
-    owner_at_h = mode != "roof_lease" and (owner_modes_in_term or years_at_h > term_years)
-    return points, left / L, owner_at_h, n == 1
-
-
-def discount_factors(rate: float, horizon_years: int) -> np.ndarray:
-    """(1 + r)^-k for k = 0..H."""
-    return (1.0 + rate) ** -np.arange(horizon_years + 1, dtype=float)
-
-
-def simple_payback_years(upfront_cny: np.ndarray, first_year_saving_cny: np.ndarray) -> np.ndarray:
-    upfront = np.asarray(upfront_cny, dtype=float)
-    saving = np.asarray(first_year_saving_cny, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pb = np.where(saving > 0, np.maximum(upfront, 0.0) / saving, np.inf)
-    return pb
 
 
 def irr(flows: np.ndarray, lo: float = -0.99, hi: float = 10.0, tol: float = 1e-13) -> float:
