@@ -53,14 +53,14 @@ depreciated straight line over the measure's tax life from the year after it is 
 net capex, replacements on their full capex, only by whoever pays them: the owner); the upfront subsidy is treated
 as non-taxable income whose spending is not depreciated; interest and fees are deductible, principal is not; the
 purchase credit for qualifying energy-saving equipment (``tax_credit_frac`` of the owner's net capex) reduces the
-tax of the purchase year (interest and fees are deductible). The firm is assumed to have taxable profit from its business to use a negative change
+tax of the purchase year. The firm is assumed to have taxable profit from its business to use a negative change
 (a tax shield) in the same year. The residual value at H is not taxed.
 
 Paybacks: the *investment payback* of an action is its net capex (capex less upfront subsidy, whoever finances it)
 over its gross first-year saving (energy savings + yearly subsidies + carbon revenue - O&M - service fees, before
-tax and financing), the same in every financing mode; the *cash payback* is the first time, counted from the start of the action's year, at which the
-owner's cumulative cash of the action (upfront, fees, instalments, ESCO payments, tax, savings) turns non-negative,
-interpolated within the year. The owner's payback limit applies to the investment payback of owner-financed
+tax and financing), the same in every financing mode; the *cash payback* is the first time, counted from the
+start of the action's year, at which the owner's cumulative cash of the action (upfront, fees, instalments, ESCO
+payments, tax, savings) turns non-negative, interpolated within the year. The owner's payback limit applies to the investment payback of owner-financed
 modes (or to the cash payback with ``payback_basis: cash``), with a relative tolerance of 1e-9.
 
 The owner's money (``evaluator.cash_position`` and the MILP's ``budget`` rows): the budget of each plan year pays
