@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, problem, suggest
+from .vocabulary import OBJECTIVES
 
 SPEC_KEYS = ("name", "description", "models", "park", "population", "scenarios", "set", "plan", "points", "policy")
 PLAN_DEFAULTS = {"objective": "npv", "years": None, "time_limit_s": 60.0, "gap": 1e-4}
@@ -258,7 +259,6 @@ def load_sweep(path: str | Path, allow_paths=()) -> Sweep:
     """Read and validate a sweep spec; raises InputError with one line per problem. ``allow_paths``: folders the
     models' data files may lie in besides each model's own folder (``--allow-path``)."""
     from .config import compose, load_scenario, read_yaml, run_option_problems
-    from .planner import OBJECTIVES
 
     path = Path(path)
     label = str(path)

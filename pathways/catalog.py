@@ -67,25 +67,18 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from .errors import InputError, problem, suggest
+from .vocabulary import (ASSET_CLASSES, CARRIER_UNITS as ALL_CARRIER_UNITS, CARRIERS, ELECTRIC_END_USES, FAMILIES,
+                         FINANCING_MODES, FUEL_CARRIERS, FUEL_END_USES, MEASURE_END_USES as END_USES, MOUNTINGS,
+                         PV_ONLY_MODES, ROOF_TYPES)
 
 # ---------------------------------------------------------------------------------------------- vocabulary
-FAMILIES = ("solar", "equipment", "energy_service", "carbon", "digital")
+# the domain words (families, end uses, modes, classes, roofs, mountings, carriers) live in pathways.vocabulary
 SCALES = ("individual", "cluster")
 SIZING_RULES = ("roof_kwp", "battery_kwh", "heat_kw", "end_use_kwh", "fixed")
 SIZE_UNITS = {"roof_kwp": "kWp", "battery_kwh": "kWh", "heat_kw": "kW_th", "end_use_kwh": "MWh/yr", "fixed": "site"}
-ELECTRIC_END_USES = ("motors_fans_pumps", "compressed_air", "lighting", "hvac", "process_electric", "other_electric")
-FUEL_END_USES = ("process_heat", "steam", "space_heat")
-END_USES = ELECTRIC_END_USES + FUEL_END_USES + ("all_electricity", "all_energy", "none")
-FINANCING_MODES = ("own", "emc_pv", "roof_lease", "shared_savings", "guaranteed_savings", "energy_cost_hosting",
-                   "finance_lease", "bank_loan")
-PV_ONLY_MODES = ("emc_pv", "roof_lease")
-ASSET_CLASSES = ("pv", "storage", "equipment", "service")   # financing terms and tax lives differ by class
 FINANCING_CLASSES = ("all",) + ASSET_CLASSES                # financing.csv: `all` is the fallback of every class
 CLASS_OF_RULE = {"roof_kwp": "pv", "battery_kwh": "storage"}   # sizing rules that fix the asset class
-ROOF_TYPES = ("metal", "concrete", "facade")
-MOUNTINGS = ("open_rack", "close_roof", "bipv_roof", "bipv_facade")
-CARRIER_UNITS = {"natural_gas": "Nm3", "coal": "t", "diesel": "L", "lpg": "kg", "purchased_steam": "t"}
-FUEL_CARRIERS = tuple(CARRIER_UNITS)
+CARRIER_UNITS = {c: ALL_CARRIER_UNITS[c] for c in FUEL_CARRIERS}   # fuels only (electricity is not a fuel)
 
 REGISTRY_COLUMNS = ("measure_id", "family", "name_en", "name_zh", "description_en", "sizing_rule", "size_unit",
                     "end_use", "scale", "exclusive_group", "prerequisites", "enables", "financing_modes",
@@ -94,7 +87,7 @@ LONG_COLUMNS = ("parameter", "value", "unit", "year", "source", "is_estimate")
 EXCLUDED_COLUMNS = ("item_id", "name_en", "name_zh", "excluded_for", "reason_en", "source")
 SUBSIDY_COLUMNS = ("province", "mode", "asset_class") + LONG_COLUMNS   # interest_subsidies.csv (optional file)
 SCOPE_COLUMNS = ("measure_id", "end_uses", "carriers", "year", "source", "is_estimate")
-SCOPE_CARRIERS = ("electricity",) + FUEL_CARRIERS
+SCOPE_CARRIERS = CARRIERS                                  # scope.csv `carriers`: electricity and the fuels
 
 PER_UNIT = "<per size unit>"   # marker: the unit is derived from the measure's size_unit
 

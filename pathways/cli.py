@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from .errors import EXIT_BAD_INPUT, InputError
+from .vocabulary import FAMILIES, MOUNTINGS, OBJECTIVES
 
 COMMANDS = {
     "yield": "pathways.pv:run_yield",
@@ -72,12 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weather", help="own weather file (EPW or TMY CSV) instead of the nearest station")
     p.add_argument("--tilt", type=float, required=True, help="tilt in degrees, 0-90")
     p.add_argument("--azimuth", type=float, default=180.0, help="azimuth in degrees, 0-360 (180 = south)")
-    p.add_argument("--mounting", default="open_rack",
-                   choices=["open_rack", "close_roof", "bipv_roof", "bipv_facade"])
+    p.add_argument("--mounting", default="open_rack", choices=MOUNTINGS)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("catalog", help="print the measure catalog with sources")
-    p.add_argument("--family", help="solar, equipment, energy_service, carbon or digital")
+    p.add_argument("--family", help=", ".join(FAMILIES[:-1]) + " or " + FAMILIES[-1])
     p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
 
     p = sub.add_parser("validate", help="check a model (site or park) or scenario file")
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL.yaml")
     _add_scenario_options(p)
     _add_allow_path(p)
-    p.add_argument("--objective", default="npv", choices=["npv", "min-cost", "max-abatement"])
+    p.add_argument("--objective", default="npv", choices=OBJECTIVES)
     p.add_argument("--years", type=int, help="plan years T (default 5)")
     p.add_argument("--alternatives", type=int, default=3, help="K best distinct alternative plans")
     p.add_argument("--lang", default="en", choices=["en", "zh"])

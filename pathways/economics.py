@@ -74,11 +74,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MODES = ("own", "emc_pv", "roof_lease", "shared_savings", "guaranteed_savings", "energy_cost_hosting",
-         "finance_lease", "bank_loan")
-OWN_LIKE = ("own", "guaranteed_savings", "finance_lease", "bank_loan")   # the owner pays and holds the asset
-BORROWED = ("finance_lease", "bank_loan")                                  # annuity on the financed part
-THIRD_PARTY = ("emc_pv", "roof_lease", "shared_savings", "energy_cost_hosting")   # an investor pays the capex
+# the financing modes and their groups (own-like: the owner pays and holds the asset; borrowed: annuity on the
+# financed part; third party: an investor pays the capex) live in pathways.vocabulary
+from .vocabulary import BORROWED, FINANCING_MODES as MODES, OWN_LIKE, THIRD_PARTY
 
 # Contract defaults when the catalog's financing table does not give a value: estimates from data/params.md
 # sections 3 and 5 (ESTIMATE rows), kept here only as a fallback; the catalog's values win.
@@ -126,7 +124,7 @@ def replacement_schedule(start_year: int, lifetime_years: int, horizon_years: in
     See the module docstring. ``term_years`` is the ESCO/EMC contract term of ``mode`` (0 for own-like modes).
     """
     t, L, H = start_year, max(int(lifetime_years), 1), horizon_years
-    owner_modes_in_term = mode not in ("shared_savings", "energy_cost_hosting", "emc_pv", "roof_lease")
+    owner_modes_in_term = mode not in THIRD_PARTY
     points = []
     n = 1
     while t - 1 + n * L < H:
@@ -200,7 +198,7 @@ def financing(mode: str, terms: dict[str, float], econ: Economics, start_year: i
     H, t = econ.horizon_years, start_year
     z = np.zeros(H + 1)
     upfront, fees, inst, interest, sub = z.copy(), z.copy(), z.copy(), z.copy(), z.copy()
-    if mode in ("own", "guaranteed_savings"):
+    if mode in OWN_LIKE and mode not in BORROWED:      # own, guaranteed savings: all upfront
         upfront[t - 1] = 1.0
     elif mode in BORROWED:
         down = float(terms["down_payment_frac"])

@@ -23,6 +23,7 @@ from .economics import (OWN_LIKE, cash_payback_years, discount_factors, financin
                         replacement_schedule, straight_line)
 from .problem import Action, Problem, chains, deemed_saving_cny
 from .value import StorageDispatch
+from .vocabulary import PV_ONLY_MODES
 
 COMPONENTS = ("upfront", "fees", "energy_savings", "om", "services", "esco_payments", "instalments", "subsidy",
               "carbon_revenue", "tax", "replacement", "residual")
@@ -396,7 +397,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
     T = p.plan_years
     # the plan's investment payback counts what is invested on the owner's site and its saving; PV owned and run
     # by a third party (EMC, roof lease) is not the plan's investment (as in the MILP's portfolio_payback)
-    mine = [j for j, a in enumerate(plan) if a.mode not in ("emc_pv", "roof_lease")]
+    mine = [j for j, a in enumerate(plan) if a.mode not in PV_ONLY_MODES]
     net_capex_total = sum(opts[j].capex_at(plan[j].size) - opts[j].subsidy_upfront_at(plan[j].size) for j in mine)
     gross_T = float(gross[mine, T].sum()) if mine else 0.0
     return PlanEvaluation(

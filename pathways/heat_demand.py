@@ -23,10 +23,9 @@ from functools import lru_cache
 
 from . import paths
 from .errors import InputError, problem
+from .vocabulary import FUEL_END_USES as HEAT_END_USES, SHIFTS
 
-HEAT_END_USES = ("process_heat", "steam", "space_heat")
 CLIMATE_ZONES = ("severe_cold", "cold", "hot_summer_cold_winter", "hot_summer_warm_winter", "mild")
-SHIFTS = ("one", "two", "three", "continuous")
 # kinds of equipment that burn fuel for heat, with the end use they serve when the site does not say
 HEAT_EQUIPMENT_END_USE = {
     "steam_boiler": "steam", "gas_boiler": "steam", "coal_boiler": "steam", "oil_boiler": "steam",

@@ -32,17 +32,7 @@ import numpy as np
 
 from . import paths
 from .errors import InputError, problem, suggest
-
-SECTORS: tuple[str, ...] = (
-    "machinery", "electronics", "textile_dyeing", "food", "building_materials", "plastics_rubber",
-    "chemicals", "metal_products", "printing_packaging", "furniture_wood",
-)
-SHIFTS: tuple[str, ...] = ("one", "two", "three", "continuous")
-ELECTRIC_END_USES: tuple[str, ...] = (
-    "motors_fans_pumps", "compressed_air", "lighting", "hvac", "process_electric", "other_electric",
-)
-FUEL_END_USES: tuple[str, ...] = ("process_heat", "steam", "space_heat")
-FUEL_CARRIERS: tuple[str, ...] = ("natural_gas", "coal", "diesel", "lpg", "purchased_steam")
+from .vocabulary import ELECTRIC_END_USES, FUEL_CARRIERS, FUEL_END_USES, SECTORS, SHIFTS
 
 HOURS = 8760
 DAYS = 365

@@ -41,6 +41,7 @@ from .economics import (BORROWED, OWN_LIKE, Financing, discount_factors, financi
                         straight_line)
 from .evaluator import hosted_baseline_cost, hosted_end_uses
 from .problem import Action, Problem, chains, deemed_saving_cny
+from .vocabulary import PV_ONLY_MODES
 
 GROUPS = ("all",)
 # The constraint families, one method of PlanModel each (docs/methodology.md documents each by this name).
@@ -812,7 +813,7 @@ class PlanModel:
                     he, hf = hosted_baseline_cost(p, o)
                     yearly += terms["discount_frac"] * (he * esc_e[k - 1] + hf * esc_f[k - 1]) * m.x[c]
                 flow[k] += yearly
-                if mode not in ("emc_pv", "roof_lease"):
+                if mode not in PV_ONLY_MODES:
                     gross[k] -= o.om_cny_per_year * m.x[c] + o.om_frac_capex_per_year * self.capex(c) \
                         + o.annual_cost_cny * m.x[c]
             fin = self._financing(c)
@@ -917,7 +918,7 @@ class PlanModel:
                 rhs += (lim - whole) * self.F[whole + 1]
             self.m.portfolio_payback = pyo.Constraint(expr=sum(self.U.values()) <= rhs)
             return
-        invested = sum(self.net_capex(c) for c in self.cols if c[2] not in ("emc_pv", "roof_lease"))
+        invested = sum(self.net_capex(c) for c in self.cols if c[2] not in PV_ONLY_MODES)
         self.m.portfolio_payback = pyo.Constraint(expr=invested <= lim * self.gross[self.T])
 
     def co2_target(self) -> None:

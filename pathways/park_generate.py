@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from .errors import InputError, problem, suggest
+from .vocabulary import SECTORS
 
 LIGHT_KEEP = ("pv_bapv_metal", "pv_bapv_concrete", "vsd_fans", "vsd_pumps", "compressed_air_upgrade",
               "led_lighting_controls", "efficient_chiller_hvac", "hthp_steam_gas", "ashp_process_hot_water",
@@ -32,7 +33,6 @@ BILL_PRICE_CNY_PER_KWH = 0.70
 
 
 def parse_mix(text: str) -> dict[str, float]:
-    from .schema import SECTORS
     out: dict[str, float] = {}
     for part in (text or "").split(","):
         if not part.strip():

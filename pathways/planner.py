@@ -24,8 +24,7 @@ from .warnings import plan_warnings
 from .milp import PlanModel, solve_with_storage_cuts
 from .problem import Action, Problem, deemed_saving_cny
 from .site import SiteContext, build_problem
-
-OBJECTIVES = ("npv", "min-cost", "max-abatement")
+from .vocabulary import OBJECTIVES
 
 
 @dataclass

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .economics import DEFAULT_TERMS, OWN_LIKE, Economics
+from .economics import DEFAULT_TERMS, Economics
+from .vocabulary import ASSET_CLASSES, OWN_LIKE   # financing terms and tax lives differ by asset class
 
 KINDS = ("chain", "heat", "pv", "battery", "fixed")
-ASSET_CLASSES = ("pv", "storage", "equipment", "service")   # financing terms and tax lives differ by class
 __all__ = ["OWN_LIKE", "ASSET_CLASSES", "Option", "Problem", "Action", "chains", "deemed_saving_cny"]
 
 

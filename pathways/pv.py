@@ -46,10 +46,10 @@ import pandas as pd
 
 from . import paths
 from .errors import InputError, problem, suggest
+from .vocabulary import MOUNTINGS
 from .weather import HOURS, Weather, load_weather, resolve_path, weather_key
 
 MODEL_VERSION = "pv-1"  # bump whenever the chain changes: it keys the disk cache
-MOUNTINGS = ("open_rack", "close_roof", "bipv_roof", "bipv_facade")
 LOSSES_PCT = 14.08
 DC_AC_RATIO = 1.2
 INV_EFF_NOM = 0.96

@@ -18,6 +18,7 @@ import yaml
 
 from . import paths
 from .errors import InputError, problem, suggest
+from .vocabulary import CARRIER_UNITS as ALL_CARRIER_UNITS, FUEL_CARRIERS
 
 LEAF_KEYS = ("value", "unit", "year", "source", "is_estimate")
 
@@ -332,7 +333,7 @@ class Fuel:
         return self.price_cny_per_unit / (self.lhv_kwh_per_unit * self.boiler_efficiency)
 
 
-CARRIER_UNITS = {"natural_gas": "Nm3", "coal": "t", "diesel": "L", "lpg": "kg", "purchased_steam": "t"}
+CARRIER_UNITS = {c: ALL_CARRIER_UNITS[c] for c in FUEL_CARRIERS}   # the fuels' units (pathways.vocabulary)
 
 
 @lru_cache(maxsize=1)

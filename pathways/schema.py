@@ -38,22 +38,11 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from .errors import InputError, problem, suggest
+from .vocabulary import (CARRIER_UNITS, ELECTRIC_END_USES, FAMILIES, FINANCING_MODES, FUEL_CARRIERS, FUEL_END_USES,
+                         MOUNTINGS, ROOF_TYPES, SECTORS, SHIFTS)
 
 # ----------------------------------------------------------------------------------------- shared vocabulary
-FAMILIES = ("solar", "equipment", "energy_service", "carbon", "digital")
-SECTORS = ("machinery", "electronics", "textile_dyeing", "food", "building_materials", "plastics_rubber",
-           "chemicals", "metal_products", "printing_packaging", "furniture_wood")
-SHIFTS = ("one", "two", "three", "continuous")
-ELECTRIC_END_USES = ("motors_fans_pumps", "compressed_air", "lighting", "hvac", "process_electric",
-                     "other_electric")
-FUEL_END_USES = ("process_heat", "steam", "space_heat")
-FUEL_CARRIERS = ("natural_gas", "coal", "diesel", "lpg", "purchased_steam")
-CARRIER_UNITS = {"electricity": "kWh", "natural_gas": "Nm3", "coal": "t", "diesel": "L", "lpg": "kg",
-                 "purchased_steam": "t"}
-FINANCING_MODES = ("own", "emc_pv", "roof_lease", "shared_savings", "guaranteed_savings", "energy_cost_hosting",
-                   "finance_lease", "bank_loan")
-MOUNTINGS = ("open_rack", "close_roof", "bipv_roof", "bipv_facade")
-ROOF_TYPES = ("metal", "concrete", "facade")
+# the word lists live in pathways.vocabulary (re-exported here: FAMILIES, SECTORS, ... are this module's names too)
 
 MAX_PLAN_YEARS = 15
 MAX_HORIZON_YEARS = 40
@@ -62,13 +51,15 @@ MAX_PER_YEAR = 1e12            # per-year money (CNY) and CO2 (t) entries: at mo
 MAX_INTENSITY_T_PER_MWH = 10.0  # park CO2 intensity targets, t/MWh of final energy (coal heat is ~0.35)
 MAX_PARK_FIRMS = 5000
 
-Family = Literal["solar", "equipment", "energy_service", "carbon", "digital"]
-Sector = Literal["machinery", "electronics", "textile_dyeing", "food", "building_materials", "plastics_rubber",
-                 "chemicals", "metal_products", "printing_packaging", "furniture_wood"]
-FinancingMode = Literal["own", "emc_pv", "roof_lease", "shared_savings", "guaranteed_savings",
-                        "energy_cost_hosting", "finance_lease", "bank_loan"]
-ElectricEndUse = Literal["motors_fans_pumps", "compressed_air", "lighting", "hvac", "process_electric",
-                         "other_electric"]
+Family = Literal[FAMILIES]
+Sector = Literal[SECTORS]
+FinancingMode = Literal[FINANCING_MODES]
+ElectricEndUse = Literal[ELECTRIC_END_USES]
+FuelEndUse = Literal[FUEL_END_USES]
+FuelCarrier = Literal[FUEL_CARRIERS]
+Shift = Literal[SHIFTS]
+RoofType = Literal[ROOF_TYPES]
+Mounting = Literal[MOUNTINGS]
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -203,7 +194,7 @@ class Electricity(_Strict):
     """Annual grid electricity use and how it is spread over the year."""
 
     annual_kwh: float = Field(gt=0, le=1e10, description="annual electricity use, kWh")
-    shifts: Literal["one", "two", "three", "continuous"] = "two"
+    shifts: Shift = "two"
     spring_festival_shutdown_days: int | None = Field(None, ge=0, le=40,
                                                       description="days; null = the shift pattern's default")
     metered_csv: str | None = Field(None, min_length=1,
@@ -214,10 +205,10 @@ class Electricity(_Strict):
 class Fuel(_Strict):
     """Annual use of one fuel carrier for one end use."""
 
-    carrier: Literal["natural_gas", "coal", "diesel", "lpg", "purchased_steam"]
+    carrier: FuelCarrier
     annual_quantity: float = Field(ge=0, le=1e9, description="per year, in the carrier's unit: natural_gas Nm3, "
                                                                "coal t, diesel L, lpg kg, purchased_steam t")
-    end_use: Literal["process_heat", "steam", "space_heat"]
+    end_use: FuelEndUse
 
 
 class RoofSegment(_Strict):
@@ -228,9 +219,9 @@ class RoofSegment(_Strict):
     usable_fraction: float = Field(0.7, gt=0, le=1, description="share of the area usable for PV modules")
     tilt_deg: float = Field(ge=0, le=90, description="0 = flat, 90 = vertical")
     azimuth_deg: float = Field(180.0, ge=0, le=360, description="degrees clockwise from north, 180 = south")
-    roof_type: Literal["metal", "concrete", "facade"]
+    roof_type: RoofType
     owned: bool = True
-    mounting: Literal["open_rack", "close_roof", "bipv_roof", "bipv_facade"] | None = None
+    mounting: Mounting | None = None
     pv_profile_csv: str | None = Field(None, min_length=1, description="own hourly kWh/kWp profile, CSV")
 
     @model_validator(mode="after")
@@ -251,9 +242,9 @@ class Equipment(_Strict):
     age_years: float | None = Field(None, ge=0, le=100, description="years in service")
     count: int = Field(1, ge=1, le=10000, description="identical units")
     # heat equipment (boilers, furnaces, kilns): informs the sizing of the heat sources that replace it
-    end_use: Literal["process_heat", "steam", "space_heat"] | None = Field(
+    end_use: FuelEndUse | None = Field(
         None, description="fuel end use it serves (default from kind: pathways.heat_demand.HEAT_EQUIPMENT_END_USE)")
-    fuel: Literal["natural_gas", "coal", "diesel", "lpg", "purchased_steam"] | None = Field(
+    fuel: FuelCarrier | None = Field(
         None, description="carrier it burns (null: any fuel of its end use)")
     efficiency: float | None = Field(None, gt=0, le=1, description="useful heat / fuel LHV")
     full_load_hours: float | None = Field(None, gt=0, le=8760,

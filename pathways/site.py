@@ -35,14 +35,10 @@ from .economics import Economics
 from .errors import InputError, problem as problem_line
 from .heat_demand import climate_zone, default_full_load_hours, heat_equipment, heat_source_kw
 from .load import fuel_use_by_end_use, hourly_load_kw, load_from_csv, load_sector_defaults
-from .problem import ASSET_CLASSES, Option, Problem
+from .problem import Option, Problem
 from .pv import installable_kwp, profile_for_station, read_user_profile
 from .tariff import Tariff, build_tariff
-
-ELECTRIC_END_USES = ("motors_fans_pumps", "compressed_air", "lighting", "hvac", "process_electric", "other_electric")
-FUEL_END_USES = ("process_heat", "steam", "space_heat")
-PV_MODES = ("own", "emc_pv", "roof_lease", "finance_lease", "bank_loan")
-BATTERY_MODES = ("own", "shared_savings", "finance_lease", "bank_loan")   # shared savings: storage EMC
+from .vocabulary import ASSET_CLASSES, BATTERY_MODES, ELECTRIC_END_USES, END_USES, PV_MODES
 
 
 @dataclass
@@ -331,7 +327,7 @@ def build_problem(resolved: Resolved, plan_years: int | None = None) -> tuple[Pr
                 effects = [(m.end_use, float(P["electricity_saving_frac"]))]
             elif m.end_use in fuel_use and P.get("fuel_saving_frac"):
                 effects = [(m.end_use, float(P["fuel_saving_frac"]))]
-            elif m.end_use in (*ELECTRIC_END_USES, *FUEL_END_USES) and m.sizing_rule == "end_use_kwh":
+            elif m.end_use in END_USES and m.sizing_rule == "end_use_kwh":
                 continue  # the site has none of this end use
             if m.sizing_rule == "end_use_kwh":
                 if m.end_use in elec_end_uses:

@@ -206,3 +206,8 @@ def test_tax_status_selects_the_rate_and_basis_switches_tax_off():
     assert tax_settings(resolve(site, [], ["finance.tax_status=high_tech"])) == ("after_tax", 0.15)
     assert tax_settings(resolve(site, [], ["finance.tax_status=high_tech", "finance.tax_rate=0.2"]))[1] == 0.2
     assert tax_settings(resolve(site, [], ["finance.tax_basis=pre_tax"]))[0] == "pre_tax"
+
+
+def test_default_terms_cover_every_financing_mode():
+    from pathways.vocabulary import FINANCING_MODES
+    assert set(DEFAULT_TERMS) == set(FINANCING_MODES)

@@ -31,6 +31,7 @@ import yaml
 from ..config import scenario_dir
 from ..errors import InputError
 from ..policy import TARGET_METRICS
+from ..vocabulary import FAMILIES
 from . import charts, runs
 from .downloads import csv_bytes
 from .fmt import MISSING, cny, num, tonnes
@@ -38,7 +39,6 @@ from .inputs import clean, example_name, examples, pick, session_dir, show_probl
 from .texts import lang, name, t
 
 PREFIX = "assumptions.subsidies."
-FAMILIES = ("solar", "equipment", "energy_service", "carbon", "digital")
 LEVERS = tuple(f"{PREFIX}{f}_capex_share" for f in FAMILIES)
 DEFAULT_MODELS = ("dongguan_electronics", "chengdu_food_processing")
 VARIANT_SCALE = {"electricity.annual_kwh": [0.5, 1.5], "finance.budget_cny_per_year": [0.5, 1.5],

@@ -6,15 +6,15 @@ cached call (the same plan with ``alternatives=K``), so they appear below while 
 """
 from __future__ import annotations
 
-import typing
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import owner_report as rep, schema
+from .. import owner_report as rep
 from ..errors import InputError
 from ..planner import why_not_text, why_text
+from ..vocabulary import (FINANCING_MODES, FUEL_CARRIERS, FUEL_END_USES, OBJECTIVES, ROOF_TYPES, SECTORS,
+                          SHIFTS)
 from . import charts, runs
 from .compare import action_changes
 from .downloads import plan_downloads
@@ -24,11 +24,8 @@ from .inputs import (clean, example_name, examples, pick, save_uploads, scenario
                      uploader)
 from .texts import COLUMNS, TEXT, lang, name, t
 
-SECTORS = typing.get_args(schema.Sector)
-MODES = typing.get_args(schema.FinancingMode)
-CARRIERS = ("natural_gas", "coal", "diesel", "lpg", "purchased_steam")
-FUEL_END_USES = ("process_heat", "steam", "space_heat")
-OBJECTIVES = ("npv", "max-abatement", "min-cost")
+MODES = FINANCING_MODES
+CARRIERS = FUEL_CARRIERS   # the fuels a site may list
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -75,7 +72,7 @@ def _form() -> tuple[dict, list[str]]:
     with col1:
         sector = pick(st.selectbox, t("form_sector"), SECTORS, "f_sector", format_func=lambda s: name("sector", s))
     with col2:
-        shifts = pick(st.selectbox, t("form_shifts"), ("one", "two", "three", "continuous"), "f_shifts", "two",
+        shifts = pick(st.selectbox, t("form_shifts"), SHIFTS, "f_shifts", "two",
                       format_func=lambda s: name("shifts", s))
     kwh = col1.number_input(t("form_kwh"), min_value=0.0, value=2_000_000.0, step=100_000.0, format="%.0f",
                             key="f_kwh")
@@ -85,15 +82,17 @@ def _form() -> tuple[dict, list[str]]:
     fuels = st.data_editor(
         pd.DataFrame([{"carrier": "natural_gas", "annual_quantity": 150000.0, "end_use": "process_heat"}]),
         num_rows="dynamic", key="f_fuels", width="stretch",
-        column_config={"carrier": st.column_config.SelectboxColumn(cols["carrier"], options=CARRIERS),
+        column_config={"carrier": st.column_config.SelectboxColumn(cols["carrier"], options=CARRIERS,
+                                                                   format_func=lambda c: name("carrier", c)),
                        "annual_quantity": st.column_config.NumberColumn(cols["annual_quantity"], min_value=0),
-                       "end_use": st.column_config.SelectboxColumn(cols["end_use"], options=FUEL_END_USES)})
+                       "end_use": st.column_config.SelectboxColumn(cols["end_use"], options=FUEL_END_USES,
+                                                                   format_func=lambda e: name("end_use", e))})
     st.caption(t("form_roofs"))
     roofs = st.data_editor(
         pd.DataFrame([{"id": "workshop", "area_m2": 5000.0, "usable_fraction": 0.7, "tilt_deg": 5.0,
                        "azimuth_deg": 180.0, "roof_type": "metal"}]),
         num_rows="dynamic", key="f_roofs", width="stretch",
-        column_config={k: (st.column_config.SelectboxColumn(cols[k], options=("metal", "concrete", "facade"))
+        column_config={k: (st.column_config.SelectboxColumn(cols[k], options=ROOF_TYPES)
                            if k == "roof_type" else
                            st.column_config.TextColumn(cols[k]) if k == "id" else
                            st.column_config.NumberColumn(cols[k])) for k in cols if k in

@@ -528,6 +528,15 @@ NAMES: dict[str, dict[str, dict[str, str]]] = {
         "zh": {"natural_gas": "天然气（立方米）", "coal": "煤（吨）", "diesel": "柴油（升）", "lpg": "液化石油气（千克）",
                "purchased_steam": "外购蒸汽（吨）"},
     },
+    "end_use": {
+        "en": {"motors_fans_pumps": "motors, fans and pumps", "compressed_air": "compressed air",
+               "lighting": "lighting", "hvac": "heating, ventilation and air conditioning",
+               "process_electric": "electric process equipment", "other_electric": "other electricity use",
+               "process_heat": "process heat", "steam": "steam", "space_heat": "space heating"},
+        "zh": {"motors_fans_pumps": "电机、风机和水泵", "compressed_air": "压缩空气", "lighting": "照明",
+               "hvac": "暖通空调", "process_electric": "电加工设备", "other_electric": "其他用电",
+               "process_heat": "工艺用热", "steam": "蒸汽", "space_heat": "采暖"},
+    },
     "mode": MODE_TEXT,
 }
 
@@ -564,5 +573,5 @@ def t(key: str, lg: str | None = None, **values) -> str:
 
 
 def name(kind: str, value: str, lg: str | None = None) -> str:
-    """Display name of a sector, family, shift pattern, carrier or financing mode."""
+    """Display name of a sector, family, shift pattern, carrier, end use or financing mode."""
     return NAMES[kind][lg or lang()].get(value, value)
