@@ -211,3 +211,36 @@ def test_tax_status_selects_the_rate_and_basis_switches_tax_off():
 def test_default_terms_cover_every_financing_mode():
     from pathways.vocabulary import FINANCING_MODES
     assert set(DEFAULT_TERMS) == set(FINANCING_MODES)
+
+
+def test_payback_limit_uses_the_investment_payback_at_the_limit_exactly():
+    """A flat 0.70 CNY/kWh tariff averages to 0.6999999999999996: a payback exactly at the limit passes; a lease
+    of the same LED no longer passes on its down payment when the investment pays back too slowly."""
+    from pathways.planner import payback_filter
+    flat = one_option_problem(LED)
+    flat.price_cny_per_kwh = np.full(8760, 0.70)
+    saving = 0.5 * 150_000 * 0.70                         # LED's first-year saving at 0.70 CNY/kWh
+    led = dataclasses.replace(LED, capex_cny=3.0 * saving)    # investment payback 3.0 years by construction
+    flat.options = [led]
+    flat.payback_limit_years = 3.0
+    assert flat.average_price_cny_per_kwh != 0.70
+    allowed = payback_filter(flat)
+    assert {("led", "own"), ("led", "bank_loan")} <= set(allowed)
+    flat.payback_limit_years = 2.9                         # below the investment payback: no mode passes
+    assert not [k for k in payback_filter(flat) if k[0] == "led"]
+
+
+def test_carbon_credits_only_on_eligible_pv_abatement():
+    """A carbon-inclusion enrolment sells credits on the self-consumed output of eligible PV only: efficiency
+    savings earn nothing, PV earns share x price x grid factor x self-consumed kWh."""
+    from planner_cases import pv_option
+    inclusion = Option("inclusion", "inclusion", "carbon", "fixed", modes=("own",), lifetime_years=30,
+                       carbon_credit_share=0.5, credit_price_cny_per_t=60.0)
+    pv = dataclasses.replace(pv_option(("own",)), carbon_credit_eligible=True)
+    problem = base_problem([LED, inclusion, pv], T=1, H=5, fuel=False)
+    no_pv = evaluate(problem, [Action("led", 1, "own"), Action("inclusion", 1, "own")])
+    assert no_pv.flows["carbon_revenue"].sum() == 0.0
+    ev = evaluate(problem, [Action("led", 1, "own"), Action("inclusion", 1, "own"), Action("pv@roof_a", 1, "own", 300)])
+    for k in range(1, 6):
+        expected = 0.5 * 60.0 * 1.03 ** (k - 1) * problem.grid_co2_t_per_kwh[k - 1] * ev.pv_self_consumed_kwh[k - 1]
+        assert ev.flows["carbon_revenue"][k] == pytest.approx(expected, rel=1e-9)
