@@ -597,7 +597,6 @@ def write_record(out_dir: str | Path, rec: dict) -> Path:
 
 def finished_ids(out_dir: str | Path, retry_failed: bool = False) -> set[str]:
     """Run ids with a result file (without the failed ones when ``retry_failed``)."""
-    import pyarrow.parquet as pq
 
     files = sorted(runs_dir(out_dir).glob("*.parquet")) if runs_dir(out_dir).is_dir() else []
     out = set()
@@ -761,7 +760,6 @@ def run_batch(sweep: Sweep, out_dir: str | Path, workers: int = 2, scheduler: st
     Dask); ``client`` uses an existing ``distributed.Client``; ``scheduler`` connects to a running cluster."""
     t0 = time.perf_counter()
     out = Path(out_dir)
-    rdir = runs_dir(out)
     check_out_dir(out)
     with BatchLock(out):
         return _run_batch_locked(sweep, out, workers, scheduler, resume, retry_failed, reuse, client, progress,

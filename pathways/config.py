@@ -623,12 +623,12 @@ def _absolutize(site: Any, base_dir: Path, allowed: Sequence[str | Path] = (), p
                     if isinstance(r, dict)]
     done = set() if done is None else done
     out: list[str] = []
-    for holder, key, field in targets:
+    for holder, key, where in targets:
         value = holder.get(key)
         if value is None or (isinstance(value, str) and value in done):
             continue
         try:
-            real = str(paths.resolve_model_path(field, value, base_dir, allowed))
+            real = str(paths.resolve_model_path(where, value, base_dir, allowed))
         except InputError as exc:
             out += exc.problems
             continue

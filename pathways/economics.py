@@ -76,9 +76,10 @@ import numpy as np
 
 # the financing modes and their groups (own-like: the owner pays and holds the asset; borrowed: annuity on the
 # financed part; third party: an investor pays the capex) live in pathways.vocabulary
-from .vocabulary import BORROWED, FINANCING_MODES as MODES, OWN_LIKE, THIRD_PARTY
+from .vocabulary import BORROWED, FINANCING_MODES as MODES, OWN_LIKE, THIRD_PARTY  # noqa: F401 (MODES: old name)
 
-# Contract defaults when the catalog's financing table does not give a value: estimates from data/params.md
+# Contract defaults when the catalog's financing table does not give a value (problems built without the catalog,
+# as in tests); the shipped, sourced values are in data/catalog/financing.csv. Estimates from data/params.md
 # sections 3 and 5 (ESTIMATE rows), kept here only as a fallback; the catalog's values win.
 DEFAULT_TERMS: dict[str, dict[str, float]] = {
     "own": {},

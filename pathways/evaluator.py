@@ -414,8 +414,8 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
                              if (base := E0 if c == "electricity" else baseline_fuel.get(c, 0.0)) > 0})
 
 
-def owner_cash_by_year(p: Problem, ev: PlanEvaluation) -> "pd.DataFrame":
-    """The owner's cash by year k = 1..H, every column + received, - paid: what is paid at the start of the year
+def owner_cash_by_year(p: Problem, ev: PlanEvaluation):
+    """DataFrame of the owner's cash by year k = 1..H, every column + received, - paid: what is paid at the start of the year
     (upfront, down payments, replacements; upfront fees with the fees) and the flows of the year, the cumulative
     position (residual value excluded: it is not cash) and, in plan years, the plan's money after the year's spend;
     the energy bill before and after the plan (before ESCO contracts)."""

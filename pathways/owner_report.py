@@ -21,7 +21,6 @@ import pandas as pd
 CASH_COLUMNS = ["year", "budget_cny", "upfront_cny", "instalments_cny", "fees_cny", "esco_payments_cny",
                 "savings_cny", "tax_cny", "net_cny", "cumulative_cny", "cash_position_cny",
                 "energy_bill_before_cny", "energy_bill_after_cny"]
-NOT_CASH = ("residual", "internal_carbon_price")          # flow components that are not the owner's cash
 
 # the financing modes' names in the owner's words, by language
 MODE_TEXT = {
@@ -159,32 +158,16 @@ def owner_cash_table(result) -> pd.DataFrame:
 
 
 def action_paybacks(result) -> pd.DataFrame:
-    """option_id, investment_payback_years, cash_payback_years of each action in the plan: the planner's columns,
-    or (older results) the simple payback and the cash payback of the action's own flows."""
-    from .economics import cash_payback_years
-
-    ev_by_id = {r.action.option_id: r for r in (result.evaluation.actions if result.evaluation else [])}
-    rows = []
-    for _, a in result.actions.iterrows():
-        inv = a.get("investment_payback_years", float("nan"))
-        cash = a.get("cash_payback_years")
-        if cash is None and a["option_id"] in ev_by_id:
-            flows = ev_by_id[a["option_id"]].flows
-            cash = cash_payback_years(sum(np.asarray(v, float) for c, v in flows.items() if c not in NOT_CASH),
-                                      int(a["year"]) - 1)
-        rows.append({"option_id": a["option_id"], "investment_payback_years": float(inv),
-                     "cash_payback_years": float("nan") if cash is None else float(cash)})
-    return pd.DataFrame(rows, columns=["option_id", "investment_payback_years", "cash_payback_years"])
+    """option_id, investment_payback_years, cash_payback_years of each action in the plan."""
+    cols = ["option_id", "investment_payback_years", "cash_payback_years"]
+    return result.actions[cols].astype({c: float for c in cols[1:]}).reset_index(drop=True)
 
 
 def plan_paybacks(result) -> tuple[float, float]:
-    """(investment, cash) payback of the whole plan in years: the planner's totals, else its evaluation's."""
-    tot, ev = result.totals or {}, result.evaluation
-    out = []
-    for key in ("investment_payback_years", "cash_payback_years"):
-        value = tot.get(key, getattr(ev, key, None))
-        out.append(float("nan") if value is None else float(value))
-    return out[0], out[1]
+    """(investment, cash) payback of the whole plan in years (NaN without a plan)."""
+    tot = result.totals or {}
+    return (float(tot.get("investment_payback_years", float("nan"))),
+            float(tot.get("cash_payback_years", float("nan"))))
 
 
 # ---------------------------------------------------------------------------------------------- first steps

@@ -25,16 +25,6 @@ FIX = ROOT / "tests" / "fixtures"
 SMALL = FIX / "site_plan_small.yaml"
 
 
-@pytest.fixture
-def app(monkeypatch):
-    monkeypatch.setenv(inputs.EXAMPLES_ENV, str(FIX))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    assert not at.exception
-    at.radio(key="lang").set_value("en").run()
-    return at
-
-
 def go(at: AppTest, url_path: str) -> AppTest:
     """Open a page by its url_path (the pages are callables, which AppTest.switch_page cannot address)."""
     at._page_hash = next(h for h, info in at._registered_pages.items() if info.get("url_pathname") == url_path)

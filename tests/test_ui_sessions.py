@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
 import pathways
@@ -21,16 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures"
 SMALL = FIX / "site_plan_small.yaml"
 YAML = "application/x-yaml"
-
-
-@pytest.fixture
-def app(monkeypatch):
-    monkeypatch.setenv(inputs.EXAMPLES_ENV, str(FIX))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    assert not at.exception
-    at.radio(key="lang").set_value("en").run()
-    return at
 
 
 def errors(at) -> list[str]:
