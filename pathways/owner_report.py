@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .vocabulary import BORROWED
+
 CASH_COLUMNS = ["year", "budget_cny", "upfront_cny", "instalments_cny", "fees_cny", "esco_payments_cny",
                 "savings_cny", "tax_cny", "net_cny", "cumulative_cny", "cash_position_cny",
                 "energy_bill_before_cny", "energy_bill_after_cny"]
@@ -98,7 +100,7 @@ UNITS_ZH = {
     "CNY/yr per MWh/yr": "元/年 每MWh/年", "CNY/m2/yr": "元/平方米/年", "CNY/tCO2": "元/吨CO2", "W/m2": "W/m2",
     "fraction": "比例", "fraction of capex/yr": "占投资比例/年", "fraction/yr": "比例/年", "h": "小时",
     "kWh_th/kWh_e": "kWh_th/kWh_e", "yr": "年", "year": "年", "years": "年", "1/yr": "1/年",
-    "1/yr (real)": "1/年（实际值）", "fraction of financed amount": "占融资额比例", "flag": "标记",
+    "1/yr (real)": "1/年（实际值）", "1/yr (CPI)": "1/年（居民消费价格指数）", "fraction of financed amount": "占融资额比例", "flag": "标记",
     "fraction of an end use's energy left after the other measures": "占其他措施实施后该用能剩余量的比例",
 }
 ASSET_CLASSES = {"en": {"pv": " (PV)", "storage": " (storage)", "equipment": " (equipment)", "service": " (services)"},
@@ -301,6 +303,8 @@ def plan_estimates(result, parameters: pd.DataFrame | None = None, financing: pd
         used += PV_USED
     if acts["family"].isin(MANAGEMENT_FAMILIES).any():
         used.append("savings.management_cap_frac")
+    if acts["mode"].isin(BORROWED).any():             # nominal instalments turned into real money
+        used.append("finance.inflation_rate")
     table = assumption_sources().set_index("key")
     for key in used:
         if key not in table.index or not bool(table.at[key, "is_estimate"]):

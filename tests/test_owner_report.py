@@ -167,3 +167,10 @@ def test_solver_internals_only_with_verbose(capsys):
     out = capsys.readouterr().out
     assert re.search(r"\[solver: \w+, gap [0-9.e+-]+, solver [0-9.]+ s, total [0-9.]+ s\]", out)
     assert "MILP's own (linearised) NPV" in out
+
+
+def test_estimates_name_the_inflation_rate_when_a_plan_borrows(res):
+    # the small site's plan finances its PV with a bank loan; the instalments are turned into real money with the
+    # estimated inflation rate of data/defaults.yaml
+    assert res.actions["mode"].isin(["finance_lease", "bank_loan"]).any()
+    assert "finance.inflation_rate" in {e["key"] for e in rep.plan_estimates(res)}
