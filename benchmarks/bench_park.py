@@ -4,7 +4,7 @@
     python benchmarks/bench_park.py 10 100 1000     # sizes to run
     python benchmarks/bench_park.py --workers 2 --time-limit 120 --gap 0.005 1000
 
-Parks come from the generator (``pathways.park_generate``: machinery/electronics/metal products near Suzhou,
+Parks come from the generator (``pathways.park.generate``: machinery/electronics/metal products near Suzhou,
 seed 1, light catalog). Each size runs on a fresh local Dask cluster of N single-threaded worker processes
 (started outside the timed section; its start-up is reported separately). Peak memory is the largest resident set
 (``resource.getrusage``, ru_maxrss) of the driver and of each worker; the total is their sum.
@@ -25,8 +25,8 @@ def _peak_rss_mb() -> float:
 def run(n: int, workers: int, time_limit: float, gap: float) -> dict:
     from distributed import Client, LocalCluster
 
-    from pathways.park import plan_park
-    from pathways.park_generate import generate_park
+    from pathways.park.master import plan_park
+    from pathways.park.generate import generate_park
 
     model = generate_park(n, 1, "Suzhou", "machinery:0.4,electronics:0.3,metal_products:0.3")
     t0 = time.perf_counter()

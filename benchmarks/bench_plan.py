@@ -41,7 +41,7 @@ def main(repeats: int = 3) -> None:
     t_full, r = median_time(lambda: pathways.plan(EXAMPLE), 1)
     print(f"warm plan with 3 alternatives and 5 explanations: {t_full:.2f} s")
     t_cli, _ = median_time(lambda: subprocess.run(
-        [sys.executable, "-m", "pathways.cli", "plan", EXAMPLE, "--alternatives", "0"], check=True,
+        [sys.executable, "-m", "pathways.cli.main", "plan", EXAMPLE, "--alternatives", "0"], check=True,
         capture_output=True), repeats)
     print(f"CLI end to end (fresh process, --alternatives 0): median {t_cli:.2f} s")
     print()

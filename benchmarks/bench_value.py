@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 
-from pathways.load import hourly_load_kw
-from pathways.value import battery_value_curve, pv_value_curve
+from pathways.energy.load import hourly_load_kw
+from pathways.energy.value import battery_value_curve, pv_value_curve
 
 
 def inputs(seed: int = 0):

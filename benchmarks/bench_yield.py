@@ -15,7 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pathways import paths, pv, weather
+from pathways import paths
+from pathways.energy import pv
+from pathways.reference import weather
 
 
 def jobs() -> list[tuple[str, float, float, str]]:

@@ -9,26 +9,26 @@ __version__ = "0.1.0"
 
 
 def plan(*args, **kwargs):
-    """Plan one SME; see ``pathways.planner.plan``."""
-    from .planner import plan as _plan
+    """Plan one SME; see ``pathways.model.planner.plan``."""
+    from pathways.model.planner import plan as _plan
     return _plan(*args, **kwargs)
 
 
 def pareto(*args, **kwargs):
-    """Cost-vs-CO2 frontier of one SME; see ``pathways.planner.pareto``."""
-    from .planner import pareto as _pareto
+    """Cost-vs-CO2 frontier of one SME; see ``pathways.model.planner.pareto``."""
+    from pathways.model.planner import pareto as _pareto
     return _pareto(*args, **kwargs)
 
 
 def collect(*args, **kwargs):
     """Results of a batch directory as one tidy DataFrame; see ``pathways.batch.collect``."""
-    from .batch import collect as _collect
+    from pathways.batch import collect as _collect
     return _collect(*args, **kwargs)
 
 
 def plan_park(*args, **kwargs):
-    """Plan an industrial park (column generation with a bound); see ``pathways.park.plan_park``."""
-    from .park import plan_park as _plan_park
+    """Plan an industrial park (column generation with a bound); see ``pathways.park.master.plan_park``."""
+    from pathways.park.master import plan_park as _plan_park
     return _plan_park(*args, **kwargs)
 
 

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, problem, suggest
-from .vocabulary import OBJECTIVES
+from pathways.errors import InputError, problem, suggest
+from pathways.vocabulary import OBJECTIVES
 
 SPEC_KEYS = ("name", "description", "models", "park", "population", "scenarios", "set", "plan", "points", "policy")
 PLAN_DEFAULTS = {"objective": "npv", "years": None, "time_limit_s": 60.0, "gap": 1e-4}
@@ -96,9 +96,9 @@ def _is_num(x: Any) -> bool:
 
 def _key_problems(keys: list[str], where: str) -> list[str]:
     """Dotted keys that address nothing in a site model (checked without a model)."""
-    from .config import apply_override, split_key
-    from .reference import default_assumptions
-    from .schema import Site
+    from pathways.inputs.config import apply_override, split_key
+    from pathways.reference.tables import default_assumptions
+    from pathways.inputs.schema import Site
 
     out = []
     defaults = default_assumptions()
@@ -172,7 +172,7 @@ def _points(spec: Any, label: str) -> tuple[list[str], list[dict], list[str]]:
 
 def _get(tree: Any, key: str) -> Any:
     """Value at a dotted key of a plain tree (list items by position or id); None when absent."""
-    from .config import split_key
+    from pathways.inputs.config import split_key
 
     node = tree
     for part in split_key(key):
@@ -197,7 +197,7 @@ def _scaled(value: Any, factor: float) -> Any:
 def _population(body: Any, base: list[Member], label: str) -> tuple[list[Member], list[str]]:
     """The base firms plus ``variants_per_model`` seeded variants of each: every ``scale`` key multiplied by a
     factor drawn uniformly from [low, high] (lists element by element, whole numbers rounded)."""
-    from .config import resolve
+    from pathways.inputs.config import resolve
 
     where = f"{label}: population"
     if body is None:
@@ -241,7 +241,7 @@ def _population(body: Any, base: list[Member], label: str) -> tuple[list[Member]
 def _park_members(park_path: Path, label: str, allow_paths: tuple = ()) -> list[Member]:
     """The firms of a park as stand-alone sites (id and tenancy dropped; data files already resolved within the
     park's folder or ``allow_paths``, which their members admit)."""
-    from .config import resolve
+    from pathways.inputs.config import resolve
 
     r = resolve(park_path, allow_paths=allow_paths)
     if r.kind != "park":
@@ -258,7 +258,7 @@ def _park_members(park_path: Path, label: str, allow_paths: tuple = ()) -> list[
 def load_sweep(path: str | Path, allow_paths=()) -> Sweep:
     """Read and validate a sweep spec; raises InputError with one line per problem. ``allow_paths``: folders the
     models' data files may lie in besides each model's own folder (``--allow-path``)."""
-    from .config import compose, load_scenario, read_yaml, run_option_problems
+    from pathways.inputs.config import compose, load_scenario, read_yaml, run_option_problems
 
     path = Path(path)
     label = str(path)
@@ -392,7 +392,7 @@ def _budget_free_hash(resolved, settings: dict) -> str | None:
 def expand(sweep: Sweep) -> list[Run]:
     """Every (firm, point) as a Run with its id; a run whose configuration does not resolve carries the error.
     Runs with the same id (the same resolved configuration) are kept once."""
-    from .config import resolve
+    from pathways.inputs.config import resolve
 
     settings = plan_settings(sweep.plan)
     runs: list[Run] = []
@@ -437,7 +437,7 @@ def tasks_of(runs: list[Run], sweep: Sweep, reuse: bool = True) -> list[dict]:
 
 def pin_highs_threads(threads: int = BATCH_THREADS) -> None:
     """Start every worker's HiGHS scheduler with ``threads`` threads (see ``milp.pin_highs_threads``)."""
-    from .milp import pin_highs_threads as pin
+    from pathways.model.milp import pin_highs_threads as pin
     pin(threads)
 
 
@@ -463,7 +463,7 @@ def _record(run: dict, resolved, result, reused: bool) -> dict:
 
 
 def _resolve_checked(run: dict):
-    from .config import resolve
+    from pathways.inputs.config import resolve
 
     r = resolve(run["model"], run["scenarios"], run["set"], allow_paths=run.get("allow_paths", ()))
     if r.config_hash != run["config_hash"]:
@@ -474,7 +474,7 @@ def _resolve_checked(run: dict):
 
 
 def _run_one(run: dict, s: dict) -> dict:
-    from .planner import plan
+    from pathways.model.planner import plan
 
     if run["error"]:
         return _failed(run, run["error"])
@@ -492,9 +492,9 @@ def _run_one(run: dict, s: dict) -> dict:
 def _run_budget_group(runs: list[dict], s: dict) -> list[dict]:
     """Runs that differ only in the budget: build the problem and Pyomo model once, then for each run set the
     mutable budget Param (and the Problem's budget, used by the baseline and the report) and re-solve."""
-    from .milp import PlanModel
-    from .planner import payback_filter, plan_result
-    from .site import build_problem
+    from pathways.model.milp import PlanModel
+    from pathways.model.planner import payback_filter, plan_result
+    from pathways.site.build import build_problem
 
     out: list[dict] = []
     pm = None
@@ -901,7 +901,7 @@ def _run_dask(tasks: list[dict], store, workers: int, scheduler: str | None, cli
 # ============================================================================================== CLI
 def run_batch_cli(args: Any) -> int:
     """``pathways batch SWEEP.yaml --out DIR [--workers N] [--scheduler ADDRESS] [--resume] [--dry-run]``."""
-    from .config import check_run_options
+    from pathways.inputs.config import check_run_options
     check_run_options(workers=args.workers)
     if not args.dry_run:
         check_out_dir(Path(args.out))

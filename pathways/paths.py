@@ -38,7 +38,7 @@ def copy_examples(out: str | Path, force: bool = False) -> list[Path]:
     the README's commands work there. Refuses an existing non-empty ``out`` unless ``force``. Returns the files."""
     import shutil
 
-    from .errors import InputError, problem
+    from pathways.errors import InputError, problem
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -91,7 +91,7 @@ def resolve_model_path(field: str, value: str, model_dir: str | Path, allowed_di
     its real path lies under one of ``allowed_dirs`` (``--allow-path``); a missing file, something that is not a
     regular file, or a file over the field's size limit (``MAX_WEATHER_MB``, ``MAX_CSV_MB``). The file is not opened:
     messages name the path as given, never what the file holds."""
-    from .errors import InputError, problem
+    from pathways.errors import InputError, problem
 
     if not isinstance(value, str) or not value.strip():
         raise InputError(problem(field, value, "must be the path of a file, relative to the model's folder"))
@@ -116,7 +116,7 @@ def read_model_file(field: str, path: str | Path, max_mb: int | None = None) -> 
     """The bytes of a data file, refused (InputError naming ``field``) when it is not a regular file or holds more
     than ``max_mb`` MB (default: the field's limit). The size is checked before reading and the read stops one byte
     past the limit, so a file that reports no size (/proc) or grows is bounded too."""
-    from .errors import InputError, problem
+    from pathways.errors import InputError, problem
 
     mb = limit_mb(field) if max_mb is None else max_mb
     limit = mb * 1024 * 1024

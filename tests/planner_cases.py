@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pathways.economics import Economics
-from pathways.problem import Option, Problem
+from pathways.model.economics import Economics
+from pathways.site.problem import Option, Problem
 
 HOURS = 8760
 

@@ -119,7 +119,7 @@ def test_run_id_follows_the_resolved_configuration_and_settings(tmp_path):
     again = batch.expand(batch.load_sweep(write_spec(tmp_path, base, "c.yaml")))
     assert [r.run_id for r in again] == [r.run_id for r in runs]
     # the model file already says 8 years: the first point is the unchanged model
-    plain = pathways.config.resolve(SMALL, [], {"assumptions.subsidies.presets": "none"})
+    plain = pathways.inputs.config.resolve(SMALL, [], {"assumptions.subsidies.presets": "none"})
     assert runs[0].config_hash == plain.config_hash
 
 
@@ -181,7 +181,7 @@ def test_batch_results_equal_single_plans(small_batch):
 
 def test_results_summary_and_csv(small_batch, tmp_path, capsys):
     _, out, _ = small_batch
-    from pathways.cli import main
+    from pathways.cli.main import main
     assert main(["results", str(out), "--csv", str(tmp_path / "r.csv")]) == 0
     text = capsys.readouterr().out
     assert "4 runs (sweep 'sweep': 4 of 4 finished, 0 missing)" in text and "status: optimal 4" in text
@@ -208,7 +208,7 @@ def test_resume_runs_only_missing_runs_and_refuses_without_resume(small_batch, t
 
 
 def test_a_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    import pathways.planner as planner_mod
+    import pathways.model.planner as planner_mod
     real = planner_mod.plan
 
     def flaky(resolved, **kw):
@@ -238,7 +238,7 @@ def test_highs_threads_pinned_after_another_thread_count(monkeypatch):
     h.setOptionValue("threads", 2)
     h.addVar(0.0, 1.0)
     h.run()                                      # the scheduler now runs 2 threads
-    from pathways import milp
+    from pathways.model import milp
     monkeypatch.setattr(milp, "_HIGHS_THREADS", None)  # the scheduler was changed behind its back
     batch.pin_highs_threads(1)
     r = pathways.plan(SMALL, set_values=["measures.disable=[pv_bipv_roof]"], alternatives=0, explain=0, threads=1)

@@ -38,7 +38,7 @@ def test_sigkill_mid_run_then_resume_gives_every_run_exactly_once(tmp_path):
     out = tmp_path / "out"
     expected = {r.run_id for r in batch.expand(batch.load_sweep(spec))}
     assert len(expected) == 40
-    cmd = [sys.executable, "-m", "pathways.cli", "batch", str(spec), "--out", str(out), "--workers", "2"]
+    cmd = [sys.executable, "-m", "pathways.cli.main", "batch", str(spec), "--out", str(out), "--workers", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     runs = out / "runs"
     deadline = time.monotonic() + 40

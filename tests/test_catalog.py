@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pathways import cli
-from pathways.catalog import (ASSET_CLASSES, FAMILIES, FINANCING_MODES, PARAMETERS, Catalog, load_catalog,
+from pathways.cli import main as cli
+from pathways.reference.catalog import (ASSET_CLASSES, FAMILIES, FINANCING_MODES, PARAMETERS, Catalog, load_catalog,
                               with_site_changes)
 from pathways.errors import InputError
 from pathways.paths import DATA_DIR
@@ -223,7 +223,7 @@ def test_consistent_with_other_data_files(cat):
 
 
 def test_financing_table_has_the_contract_terms(cat):
-    from pathways.economics import DEFAULT_TERMS
+    from pathways.model.economics import DEFAULT_TERMS
     for mode, terms in DEFAULT_TERMS.items():
         assert set(terms) <= set(cat.financing[mode]), mode      # economics finds every term it uses
     assert cat.financing["emc_pv"]["discount_frac"] == pytest.approx(0.15)     # 85 % of the tariff
@@ -542,7 +542,10 @@ def test_interest_subsidies_by_year_and_province(cat):
 
 
 def test_bank_loan_offered_wherever_finance_lease_is_and_named_everywhere(cat):
-    from pathways import economics, planner, report, schema
+    from pathways.model import economics
+    from pathways.model import planner
+    from pathways.results import report
+    from pathways.inputs import schema
     for m in cat.measures.values():
         assert ("finance_lease" in m.financing_modes) == ("bank_loan" in m.financing_modes), m.measure_id
     assert set(FINANCING_MODES) == set(schema.FINANCING_MODES) == set(economics.MODES)

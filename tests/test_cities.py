@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pathways import cities, paths
+from pathways import paths
+from pathways.reference import cities
 from pathways.errors import InputError
 
 R_KM = 6371.0088

@@ -134,10 +134,10 @@ def test_waiting_for_the_solver_counts_against_the_plan_time_limit():
 def test_the_solve_gets_only_what_the_wait_left():
     """``PlanModel.solve``: a deadline that passes while another solve holds the lock ends the wait there; a wait
     shorter than the limit is taken off the solver's own time limit, and the plan is still found."""
-    from pathways.config import resolve
-    from pathways.milp import PlanModel
-    from pathways.planner import payback_filter
-    from pathways.site import build_problem
+    from pathways.inputs.config import resolve
+    from pathways.model.milp import PlanModel
+    from pathways.model.planner import payback_filter
+    from pathways.site.build import build_problem
 
     problem, _ = build_problem(resolve(SMALL))
     pm = PlanModel(problem, objective="npv", allowed=payback_filter(problem))

@@ -7,18 +7,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pathways import cli
-from pathways.config import (apply_override, compose, load_scenario, parse_set, read_yaml, resolve, scenario_dir,
+from pathways.cli import main as cli
+from pathways.inputs.config import (apply_override, compose, load_scenario, parse_set, read_yaml, resolve, scenario_dir,
                              split_key)
 from pathways.errors import InputError
-from pathways.schema import Site
+from pathways.inputs.schema import Site
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE_FILE = FIXTURES / "site_ok.yaml"
 PARK_FILE = FIXTURES / "park_ok.yaml"
 SCEN_A, SCEN_B, SCEN_C = (FIXTURES / f"scenario_{x}.yaml" for x in "abc")
 
-# Small stand-in for pathways.reference.default_assumptions(), so these tests do not depend on data/defaults.yaml.
+# Small stand-in for pathways.reference.tables.default_assumptions(), so these tests do not depend on data/defaults.yaml.
 DEFAULTS = {
     "plan": {"years": 5, "horizon_years": 20},
     "finance": {"discount_rate_real": 0.07, "electricity_price_escalation_real": 0.0},

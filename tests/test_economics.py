@@ -6,11 +6,11 @@ import numpy_financial as npf
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pathways.economics import (DEFAULT_TERMS, Economics, annuity_factor, cash_payback_years, discount_factors,
+from pathways.model.economics import (DEFAULT_TERMS, Economics, annuity_factor, cash_payback_years, discount_factors,
                                 financing, investment_payback_years, irr, replacement_schedule, straight_line,
                                 within_limit)
-from pathways.evaluator import evaluate
-from pathways.problem import Action, Option
+from pathways.model.evaluator import evaluate
+from pathways.site.problem import Action, Option
 
 from planner_cases import base_problem
 
@@ -198,8 +198,8 @@ def test_replacement_schedule_by_hand():
 def test_tax_status_selects_the_rate_and_basis_switches_tax_off():
     from pathlib import Path
 
-    from pathways.config import resolve
-    from pathways.site import tax_settings
+    from pathways.inputs.config import resolve
+    from pathways.site.build import tax_settings
     site = str(Path(__file__).parent / "fixtures" / "site_plan_small.yaml")
     assert tax_settings(resolve(site)) == ("after_tax", 0.25)          # EIT Law art. 4
     assert tax_settings(resolve(site, [], ["finance.tax_status=small_low_profit"])) == ("after_tax", 0.05)
@@ -216,7 +216,7 @@ def test_default_terms_cover_every_financing_mode():
 def test_payback_limit_uses_the_investment_payback_at_the_limit_exactly():
     """A flat 0.70 CNY/kWh tariff averages to 0.6999999999999996: a payback exactly at the limit passes; a lease
     of the same LED no longer passes on its down payment when the investment pays back too slowly."""
-    from pathways.planner import payback_filter
+    from pathways.model.planner import payback_filter
     flat = one_option_problem(LED)
     flat.price_cny_per_kwh = np.full(8760, 0.70)
     saving = 0.5 * 150_000 * 0.70                         # LED's first-year saving at 0.70 CNY/kWh

@@ -1,5 +1,5 @@
 """Fuzz suite (issue 12, item 7): hypothesis-generated site, scenario, sweep and park files and CLI options, valid
-and invalid, run through the CLI in-process (``pathways.cli.main(argv)``).
+and invalid, run through the CLI in-process (``pathways.cli.main.main(argv)``).
 
 Every case must: raise nothing (no traceback), exit with a documented code (README: 0 plan, 2 bad input,
 3 infeasible, 4 time limit without a plan, 5 solver error), print each problem as one ``error:`` line that names
@@ -27,7 +27,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pathways import cli
+from pathways.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures"

@@ -15,8 +15,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pathways import cli
-from pathways.config import Resolved, parse_set, read_yaml, resolve
+from pathways.cli import main as cli
+from pathways.inputs.config import Resolved, parse_set, read_yaml, resolve
 from pathways.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -160,7 +160,7 @@ def test_missing_file_and_directory(tmp_path):
 def test_cli_subprocess_exit_code_and_no_traceback(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(site_text(**{"tilt_deg: 5,": "tilt_deg: 95,"}), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "pathways.cli", "validate", str(path)], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "pathways.cli.main", "validate", str(path)], capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: {path}: roofs[0].tilt_deg: 95 -- must be between 0 and 90"

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import pathways
-from pathways import cli, paths
+from pathways import paths
+from pathways.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_BUILT = ("tests", "docs", "notebooks", "benchmarks", "build", "dist", "out", ".git", ".ci", ".pytest_cache",
@@ -55,7 +56,7 @@ def test_wheel_carries_data_weather_examples_sweeps_and_app(wheel):
     # every file of the authoritative top-level folders is in the wheel, and nothing else is bundled
     assert bundled == repo_files("data", "models", "scenarios") | APP
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    assert "pathways/cli.py" in names and "pathways/ui/sme.py" in names
+    assert "pathways/cli/main.py" in names and "pathways/ui/sme.py" in names
 
 
 def test_unpacked_wheel_reads_its_own_data_outside_the_repository(wheel, tmp_path):
@@ -68,7 +69,7 @@ def test_unpacked_wheel_reads_its_own_data_outside_the_repository(wheel, tmp_pat
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == [str(site / "pathways" / "paths.py"), str(site / "pathways" / "_bundled" / "data"),
                                   str(site / "pathways" / "_bundled" / "models")]
-    cmd = [sys.executable, "-m", "pathways.cli"]
+    cmd = [sys.executable, "-m", "pathways.cli.main"]
     run = subprocess.run(cmd + ["examples", "--out", "ex"], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0, run.stderr

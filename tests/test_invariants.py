@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pathways
-from pathways.evaluator import COMPONENTS, evaluate
-from pathways.milp import PlanModel
+from pathways.model.evaluator import COMPONENTS, evaluate
+from pathways.model.milp import PlanModel
 
 from planner_cases import base_problem, catalog_like_options, pv_option
 

@@ -14,10 +14,12 @@ import pytest
 import yaml
 
 import pathways
-from pathways import batch, cli, milp
-from pathways.config import resolve
+from pathways import batch
+from pathways.cli import main as cli
+from pathways.model import milp
+from pathways.inputs.config import resolve
 from pathways.errors import EXIT_BAD_INPUT, EXIT_SOLVER_ERROR, EXIT_TIME_LIMIT, InputError
-from pathways.reference import assumption_ranges, default_assumptions
+from pathways.reference.tables import assumption_ranges, default_assumptions
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "tests" / "fixtures" / "site_plan_small.yaml"
@@ -139,8 +141,8 @@ def test_optimal_only_within_the_requested_gap(monkeypatch):
     from pyomo.contrib.appsi.base import TerminationCondition as TC
     from pyomo.contrib.appsi.solvers import Highs
 
-    from pathways.planner import payback_filter
-    from pathways.site import build_problem
+    from pathways.model.planner import payback_filter
+    from pathways.site.build import build_problem
 
     problem, _ = build_problem(resolve(str(SMALL)))
     pm = milp.PlanModel(problem, allowed=payback_filter(problem))

@@ -1,4 +1,4 @@
-"""Tests of pathways.load: sector defaults, synthetic profiles, metered CSV, fuel use.
+"""Tests of pathways.energy.load: sector defaults, synthetic profiles, metered CSV, fuel use.
 
 Expected values come from the Python calendar (datetime), hand-built series and independent pandas
 computations, never from numbers the module printed.
@@ -16,7 +16,7 @@ import pytest
 
 from pathways import paths
 from pathways.errors import InputError
-from pathways.load import (
+from pathways.energy.load import (
     ELECTRIC_END_USES, FUEL_END_USES, SECTORS, SHIFTS, fuel_use_by_end_use, hourly_load_kw, load_from_csv,
     load_sector_defaults,
 )

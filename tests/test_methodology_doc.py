@@ -2,9 +2,9 @@
 import re
 from pathlib import Path
 
-from pathways.milp import CONSTRAINT_FAMILIES, PlanModel
-from pathways.problem import Option
-from pathways.park import COUPLING_FAMILIES, Master
+from pathways.model.milp import CONSTRAINT_FAMILIES, PlanModel
+from pathways.site.problem import Option
+from pathways.park.master import COUPLING_FAMILIES, Master
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "methodology.md"
 

@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from pathways import cli, paths
-from pathways.config import resolve
+from pathways import paths
+from pathways.cli import main as cli
+from pathways.inputs.config import resolve
 from pathways.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,9 +145,9 @@ def test_park_firm_files_stay_in_the_park_folder(layout):
 
 
 def test_file_text_is_never_echoed(tmp_path):
-    from pathways.load import load_from_csv
-    from pathways.pv import read_user_profile
-    from pathways.weather import load_weather
+    from pathways.energy.load import load_from_csv
+    from pathways.energy.pv import read_user_profile
+    from pathways.reference.weather import load_weather
 
     bad = tmp_path / "bad.csv"
     bad.write_text(f"{SECRET},{SECRET}2\n{SECRET}3,{SECRET}4\n", encoding="utf-8")
@@ -167,7 +168,7 @@ def test_file_text_is_never_echoed(tmp_path):
 
 
 def test_files_are_size_limited_before_reading(tmp_path, monkeypatch):
-    from pathways.load import load_from_csv
+    from pathways.energy.load import load_from_csv
 
     monkeypatch.setitem(paths.MODEL_FILE_FIELDS, "metered_csv", 1)       # 1 MB for the test
     big = tmp_path / "big.csv"

@@ -1,4 +1,4 @@
-"""The owner's report (pathways.owner_report and the CLI text): cash table, paybacks, first steps, estimates,
+"""The owner's report (pathways.results.owner and the CLI text): cash table, paybacks, first steps, estimates,
 warnings, both languages and the -v switch, on a real plan of the small fixture site."""
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 import pathways
-from pathways import owner_report as rep
-from pathways.cli import main
+from pathways.results import owner as rep
+from pathways.cli.main import main
 from pathways.paths import DATA_DIR
-from pathways.report import TEXT, format_plan
+from pathways.results.report import TEXT, format_plan
 
 SMALL = str(Path(__file__).parent / "fixtures" / "site_plan_small.yaml")
 

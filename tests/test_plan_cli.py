@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import pathways
-from pathways.cli import main
-from pathways.evaluator import evaluate
-from pathways.planner import payback_first_baseline
+from pathways.cli.main import main
+from pathways.model.evaluator import evaluate
+from pathways.model.planner import payback_first_baseline
 
 SMALL = str(Path(__file__).parent / "fixtures" / "site_plan_small.yaml")
 ACTION_KEYS = {"measure_id", "family", "year", "mode", "size", "size_unit", "capex_cny", "subsidy_cny", "upfront_cny",
@@ -30,7 +30,7 @@ def small_result():
 
 def test_json_contract(tmp_path):
     out = tmp_path / "plan.json"
-    proc = subprocess.run([sys.executable, "-m", "pathways.cli", "plan", SMALL, "--json", str(out),
+    proc = subprocess.run([sys.executable, "-m", "pathways.cli.main", "plan", SMALL, "--json", str(out),
                            "--alternatives", "1", "--set", "finance.discount_rate=0.07"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
@@ -50,7 +50,7 @@ def test_json_contract(tmp_path):
 
 
 def test_json_to_stdout_is_pure_json():
-    proc = subprocess.run([sys.executable, "-m", "pathways.cli", "plan", SMALL, "--json", "-", "--alternatives", "0"],
+    proc = subprocess.run([sys.executable, "-m", "pathways.cli.main", "plan", SMALL, "--json", "-", "--alternatives", "0"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0
     json.loads(proc.stdout)

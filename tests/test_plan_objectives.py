@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import pathways
-from pathways.cli import main
+from pathways.cli.main import main
 from pathways.errors import InputError
 
 SMALL = Path(__file__).parent / "fixtures" / "site_plan_small.yaml"
@@ -67,7 +67,7 @@ def test_custom_measure_enters_the_optimisation(tmp_path):
 
 
 def test_time_limit_without_plan_exits_4(monkeypatch):
-    from pathways import milp
+    from pathways.model import milp
 
     def no_solution(self, *a, **k):
         return milp.SolveResult("time_limit", None, None, None, 0.0, 0.0, message="time limit")
@@ -79,10 +79,10 @@ def test_own_weather_file_replaces_the_station(tmp_path):
     import gzip
     import shutil
 
-    from pathways.config import resolve
+    from pathways.inputs.config import resolve
     from pathways.paths import WEATHER_DIR
-    from pathways.pv import profile_for_station
-    from pathways.site import build_problem
+    from pathways.energy.pv import profile_for_station
+    from pathways.site.build import build_problem
 
     epw = tmp_path / "beijing.epw"
     with gzip.open(WEATHER_DIR / "CHN_Beijing.Beijing.545110_CSWD.epw.gz") as src, open(epw, "wb") as dst:
@@ -101,10 +101,10 @@ def test_own_weather_file_replaces_the_station(tmp_path):
 
 
 def test_per_kw_storage_subsidy_is_an_equivalent_capex_share():
-    from pathways.config import resolve
-    from pathways.evaluator import evaluate
-    from pathways.problem import Action
-    from pathways.site import build_problem
+    from pathways.inputs.config import resolve
+    from pathways.model.evaluator import evaluate
+    from pathways.site.problem import Action
+    from pathways.site.build import build_problem
 
     r = resolve(str(Path(__file__).parent.parent / "models" / "suzhou_machining.yaml"),
                 set_values=["assumptions.subsidies.presets=zhaoqing_hitech_storage"])

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pathways.evaluator import evaluate
-from pathways.milp import PlanModel
-from pathways.problem import Action
+from pathways.model.evaluator import evaluate
+from pathways.model.milp import PlanModel
+from pathways.site.problem import Action
 
 from planner_cases import MANAGEMENT_CAPS, base_problem, catalog_like_options, pv_option
 

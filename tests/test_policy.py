@@ -171,7 +171,7 @@ def test_policy_command_end_to_end(tmp_path, capsys):
         "points": {"grid": {S: [0.3]}},
         "policy": {"public_discount_rate": 0.05, "abatement_target": {"metric": "abatement_t_per_year",
                                                                       "value_t": 1}}})
-    from pathways.cli import main
+    from pathways.cli.main import main
     out = tmp_path / "out"
     assert main(["policy", str(spec), "--out", str(out), "--workers", "0"]) == 0
     text = capsys.readouterr().out

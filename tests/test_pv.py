@@ -1,4 +1,4 @@
-"""PV chain (pathways.pv): closed forms, a pvlib ModelChain peer, caches, user profiles and the CLI."""
+"""PV chain (pathways.energy.pv): closed forms, a pvlib ModelChain peer, caches, user profiles and the CLI."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +9,10 @@ import pandas as pd
 import pvlib
 import pytest
 
-from pathways import cli, paths, pv, weather
+from pathways import paths
+from pathways.cli import main as cli
+from pathways.energy import pv
+from pathways.reference import weather
 from pathways.errors import InputError
 from weather_synth import clear_sky_hourly, write_epw
 

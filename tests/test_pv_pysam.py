@@ -1,4 +1,4 @@
-"""Peer check: the pvlib chain of pathways.pv against NREL PVWatts v8 run through PySAM, on all 24 stations.
+"""Peer check: the pvlib chain of pathways.energy.pv against NREL PVWatts v8 run through PySAM, on all 24 stations.
 
 PySAM gets the *repaired* weather as a ``solar_resource_data`` dict with minute = 30 (sun at the midpoint of each
 hour, as in our chain), the same losses 14.08 %, DC/AC 1.2, inverter 96 %, standard module, albedo 0.2 (default).
@@ -17,7 +17,8 @@ import pytest
 
 import PySAM.Pvwattsv8 as PV  # test dependency (pyproject [test]); a missing PySAM must fail, not skip
 
-from pathways import pv, weather
+from pathways.energy import pv
+from pathways.reference import weather
 
 TOL = 0.03
 
@@ -122,7 +123,7 @@ def write_doc(path: Path) -> None:
               "Notes:",
               "- With the SAPM 'close roof mount' coefficients (King 2004, little or no gap) instead of the NOCT model, "
               "close-roof cells run about 11 K hotter and the close-roof yield is about 4 % below PVWatts' roof mount; "
-              "see the docstring of `pathways/pv.py` for why the NOCT model with a 2 in standoff is used for BAPV on "
+              "see the docstring of `pathways/energy/pv.py` for why the NOCT model with a 2 in standoff is used for BAPV on "
               "colour-steel roofs.",
               "- The remaining differences come from the diffuse IAM (PVWatts uses fixed effective angles, pathways the "
               "Marion integration) and the thermal models.",

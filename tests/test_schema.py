@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from pathways.errors import InputError
-from pathways.schema import Park, Scenario, Site, per_year, validate_model
+from pathways.inputs.schema import Park, Scenario, Site, per_year, validate_model
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = yaml.safe_load((FIXTURES / "site_ok.yaml").read_text(encoding="utf-8"))

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pathways.catalog import load_catalog
-from pathways.config import resolve
+from pathways.reference.catalog import load_catalog
+from pathways.inputs.config import resolve
 from pathways.errors import InputError
-from pathways.evaluator import evaluate
-from pathways.milp import PlanModel
-from pathways.problem import Action, Option
-from pathways.reference import load_fuels
-from pathways.site import build_problem
-from pathways.warnings import plan_warnings
+from pathways.model.evaluator import evaluate
+from pathways.model.milp import PlanModel
+from pathways.site.problem import Action, Option
+from pathways.reference.tables import load_fuels
+from pathways.site.build import build_problem
+from pathways.model.warnings import plan_warnings
 
 from planner_cases import MANAGEMENT_CAPS, base_problem, catalog_like_options, management_options
 from test_planner_proofs import brute_force

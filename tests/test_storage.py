@@ -1,4 +1,4 @@
-"""Storage valued on the plan's own net load: the joint PV + battery dispatch LP (pathways.value.StorageDispatch),
+"""Storage valued on the plan's own net load: the joint PV + battery dispatch LP (pathways.energy.value.StorageDispatch),
 the evaluator's yearly battery (fade, throughput limit, losses in import and CO2, investor-owned storage) and the
 MILP's tangent planes against hand formulas and an hourly full-year dispatch."""
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pathways.economics import Economics
-from pathways.evaluator import battery_fade, evaluate, pv_reference
-from pathways.milp import PlanModel, solve_with_storage_cuts
-from pathways.problem import Action, Option, Problem
-from pathways.value import StorageDispatch
+from pathways.model.economics import Economics
+from pathways.model.evaluator import battery_fade, evaluate, pv_reference
+from pathways.model.milp import PlanModel, solve_with_storage_cuts
+from pathways.site.problem import Action, Option, Problem
+from pathways.energy.value import StorageDispatch
 
 HOURS = 8760
 HOD = np.arange(HOURS) % 24
@@ -195,9 +195,9 @@ def pv_generation(problem, plan, k):
 def test_milp_battery_value_within_3_percent_of_full_year_dispatch(model):
     """The plan's battery value in the MILP (after the cut rounds) against a full-year hourly dispatch LP of the
     same plan (8,760 h, cyclic over the year) on that year's net load: within 3 % in plan year T."""
-    from pathways.config import resolve
-    from pathways.planner import payback_filter
-    from pathways.site import build_problem
+    from pathways.inputs.config import resolve
+    from pathways.model.planner import payback_filter
+    from pathways.site.build import build_problem
 
     p, _ = build_problem(resolve(f"models/{model}.yaml"))
     bat = next(o for o in p.options if o.kind == "battery")

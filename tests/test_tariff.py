@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from pathways.errors import InputError
-from pathways.tariff import (PERIODS, VOLTAGES, annual_basic_charge_cny, annual_energy_cost_cny, build_tariff,
+from pathways.energy.tariff import (PERIODS, VOLTAGES, annual_basic_charge_cny, annual_energy_cost_cny, build_tariff,
                              describe, export_value_cny, peak_valley_ratio, provinces)
 
 DAYS = [dt.date(2023, 1, 1) + dt.timedelta(d) for d in range(365)]

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 import pathways
 import pathways.batch
-from pathways.config import load_scenario, resolve
+from pathways.inputs.config import load_scenario, resolve
 from pathways.ui import fmt, inputs
 from pathways.ui.texts import NAMES, TEXT
 
@@ -297,7 +297,7 @@ def test_policy_page_runs_a_sweep_in_a_separate_process_and_shows_the_curves(app
     at.button(key="pol_run").click().run()
     assert not at.exception
     job = at.session_state["pol_job"]
-    assert job["cmd"][1:4] == ["-m", "pathways.cli", "policy"] and "--workers" in job["cmd"]
+    assert job["cmd"][1:4] == ["-m", "pathways.cli.main", "policy"] and "--workers" in job["cmd"]
     assert job["proc"].pid != os.getpid()
     assert at.get("progress") or at.success                  # live progress while the process runs
     at = wait_for_sweep(at)

@@ -1,4 +1,4 @@
-"""Tests of pathways.value against direct 8760-hour sums, closed forms and an independently built LP."""
+"""Tests of pathways.energy.value against direct 8760-hour sums, closed forms and an independently built LP."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pathways.errors import InputError
-from pathways.value import _BatteryLP, battery_value_curve, exact_pv_value, pv_value_curve
+from pathways.energy.value import _BatteryLP, battery_value_curve, exact_pv_value, pv_value_curve
 
 H = np.arange(8760)
 HOD = H % 24
@@ -207,10 +207,10 @@ def test_battery_bad_inputs():
 
 # ---------------------------------------------------------------- integration with other modules
 def test_integration_jiangsu_machinery_real_pv_and_tariff():
-    """Nanjing weather (pvlib via pathways.pv) and the Jiangsu TOU tariff (pathways.tariff)."""
-    from pathways.load import hourly_load_kw
-    from pathways.pv import profile_for_station
-    from pathways.tariff import build_tariff
+    """Nanjing weather (pvlib via pathways.energy.pv) and the Jiangsu TOU tariff (pathways.energy.tariff)."""
+    from pathways.energy.load import hourly_load_kw
+    from pathways.energy.pv import profile_for_station
+    from pathways.energy.tariff import build_tariff
 
     t = build_tariff("Jiangsu")
     price, export = t.price_cny_per_kwh, t.export_price_cny_per_kwh

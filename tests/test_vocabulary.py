@@ -64,7 +64,15 @@ def test_end_uses_and_carriers_are_built_from_their_parts():
 
 def test_old_names_are_the_vocabulary_objects():
     """Modules that kept their old names re-export the vocabulary's tuples rather than copies."""
-    from pathways import catalog, cli, economics, heat_demand, load, problem, pv, schema, site
+    from pathways.reference import catalog
+    from pathways.cli import main as cli
+    from pathways.model import economics
+    from pathways.energy import heat as heat_demand
+    from pathways.energy import load
+    from pathways.site import problem
+    from pathways.energy import pv
+    from pathways.inputs import schema
+    from pathways.site import build as site
     assert economics.MODES is schema.FINANCING_MODES is catalog.FINANCING_MODES is v.FINANCING_MODES
     assert economics.OWN_LIKE is problem.OWN_LIKE is v.OWN_LIKE
     assert (economics.BORROWED, economics.THIRD_PARTY) == (v.BORROWED, v.THIRD_PARTY)
@@ -83,7 +91,7 @@ def test_old_names_are_the_vocabulary_objects():
 
 
 def test_schema_literals_are_the_vocabulary():
-    from pathways import schema
+    from pathways.inputs import schema
     for alias, words in [(schema.Family, v.FAMILIES), (schema.Sector, v.SECTORS),
                          (schema.FinancingMode, v.FINANCING_MODES), (schema.ElectricEndUse, v.ELECTRIC_END_USES),
                          (schema.FuelEndUse, v.FUEL_END_USES), (schema.FuelCarrier, v.FUEL_CARRIERS),
@@ -122,13 +130,14 @@ def test_the_scan_finds_a_repeat():
 
 
 def test_objectives_in_the_order_the_cli_shows(capsys):
-    from pathways.cli import build_parser
+    from pathways.cli.main import build_parser
     with pytest.raises(SystemExit):
         build_parser().parse_args(["plan", "--help"])
     shown = re.search(r"--objective \{([^}]*)\}", capsys.readouterr().out).group(1)
     assert tuple(shown.split(",")) == v.OBJECTIVES == ("npv", "min-cost", "max-abatement")
     assert build_parser().parse_args(["plan", "m.yaml"]).objective == v.OBJECTIVES[0]
-    from pathways import batch, planner
+    from pathways import batch
+    from pathways.model import planner
     assert planner.OBJECTIVES is batch.OBJECTIVES is v.OBJECTIVES
 
 
@@ -200,7 +209,9 @@ def assert_labels(table: dict[str, dict[str, str]], words, what: str) -> None:
 
 
 def test_report_labels_every_mode_and_asset_class():
-    from pathways import owner_report, planner, report
+    from pathways.results import owner as owner_report
+    from pathways.model import planner
+    from pathways.results import report
     assert_labels(owner_report.MODE_TEXT, v.FINANCING_MODES, "owner_report.MODE_TEXT")
     assert report.MODE_TEXT is owner_report.MODE_TEXT
     assert_labels(owner_report.ASSET_CLASSES, v.ASSET_CLASSES, "owner_report.ASSET_CLASSES")

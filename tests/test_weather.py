@@ -1,4 +1,4 @@
-"""Weather reading and repair (pathways.weather), checked against independent calculations."""
+"""Weather reading and repair (pathways.reference.weather), checked against independent calculations."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +9,8 @@ import pandas as pd
 import pvlib
 import pytest
 
-from pathways import paths, weather
+from pathways import paths
+from pathways.reference import weather
 from pathways.errors import InputError
 from weather_synth import clear_sky_hourly, write_epw
 
@@ -49,7 +50,7 @@ def test_stations_table_from_headers():
     assert list(st.columns[:3]) == ["station_id", "city_en", "province"]
     assert (st["source"] == "CSWD").sum() == 23 and st.loc[st["source"] == "SWERA", "city_en"].tolist() == ["Shenzhen"]
     assert st["station_id"].is_unique and st["station_id"].str.fullmatch(r"\d{6}").all()
-    # cross-check with the stations table of pathways.cities (built independently from the same headers)
+    # cross-check with the stations table of pathways.reference.cities (built independently from the same headers)
     other = pd.read_csv(paths.DATA_DIR / "stations.csv", dtype={"station_id": str}).set_index("station_id")
     mine = st.set_index("station_id")
     assert set(other.index) == set(mine.index)

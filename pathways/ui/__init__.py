@@ -1,6 +1,6 @@
 """The Streamlit web app: pages in this package, ``app.py`` only calls ``main()``.
 
-Pages call the public API only (``pathways.plan``, ``pathways.pareto``, ``pathways.config`` validation), through
+Pages call the public API only (``pathways.plan``, ``pathways.pareto``, ``pathways.inputs.config`` validation), through
 the caches of ``runs.py``. Texts live in ``texts.py`` (zh / en).
 """
 from __future__ import annotations
@@ -9,8 +9,11 @@ from __future__ import annotations
 def main() -> None:
     import streamlit as st
 
-    from . import compare, park, policy, sme
-    from .texts import LANGS, t
+    from pathways.ui import compare
+    from pathways.ui import park
+    from pathways.ui import policy
+    from pathways.ui import sme
+    from pathways.ui.texts import LANGS, t
 
     st.set_page_config(page_title="pathways", layout="wide")
     if st.session_state.get("lang") not in LANGS:

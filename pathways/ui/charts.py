@@ -5,7 +5,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .texts import t
+from pathways.ui.texts import t
 
 
 def timeline(rows: pd.DataFrame, plan_years: int) -> alt.Chart:
@@ -26,7 +26,7 @@ def timeline(rows: pd.DataFrame, plan_years: int) -> alt.Chart:
 
 def owner_cash(cash: pd.DataFrame) -> alt.Chart:
     """The owner's net cash by plan year (bars) and its cumulative position (line), from
-    ``pathways.owner_report.owner_cash_table``."""
+    ``pathways.results.owner.owner_cash_table``."""
     df = pd.DataFrame({"year": cash["year"], "net": cash["net_cny"], "cum": cash["cumulative_cny"]})
     base = alt.Chart(df, title=t("owner_cash_title"))
     bars = base.mark_bar(opacity=0.75).encode(

@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..errors import InputError
-from . import charts, runs
-from .downloads import csv_bytes, json_bytes
-from .fmt import cny, num, tonnes, years
-from .inputs import (clean, example_name, examples, pick, save_uploads, scenario_controls, scenario_yaml, try_resolve,
+from pathways.errors import InputError
+from pathways.ui import charts
+from pathways.ui import runs
+from pathways.ui.downloads import csv_bytes, json_bytes
+from pathways.ui.fmt import cny, num, tonnes, years
+from pathways.ui.inputs import (clean, example_name, examples, pick, save_uploads, scenario_controls, scenario_yaml, try_resolve,
                      uploader)
-from .texts import lang, name, t
+from pathways.ui.texts import lang, name, t
 
 DEFAULT_SCENARIOS = ((), ("tight_budget",), ("high_carbon_price",), ("low_discount_rate",))
 LABELS = ("A", "B", "C", "D")

@@ -9,8 +9,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from .inputs import model_yaml, scenario_yaml
-from .texts import t
+from pathways.ui.inputs import model_yaml, scenario_yaml
+from pathways.ui.texts import t
 
 
 def has_excel() -> bool:

@@ -1,6 +1,6 @@
 """Where a run's inputs come from: example models, uploaded files (saved to a per-session folder so relative
 CSV names keep working), the SME form, scenarios and ``--set`` style overrides; and validation through
-``pathways.config.resolve`` with the CLI's one-line messages.
+``pathways.inputs.config.resolve`` with the CLI's one-line messages.
 """
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from pathlib import Path
 import streamlit as st
 import yaml
 
-from .. import paths
-from ..config import Resolved, detect_kind, read_yaml, resolve, scenario_dir
-from ..errors import InputError
-from .texts import EXAMPLE_ZH, lang, t
+from pathways import paths
+from pathways.inputs.config import Resolved, detect_kind, read_yaml, resolve, scenario_dir
+from pathways.errors import InputError
+from pathways.ui.texts import EXAMPLE_ZH, lang, t
 
 MAX_UPLOAD_MB = 5            # per file (YAML models are small; a year of 15-min metered data is ~1.5 MB)
 EXAMPLES_ENV = "PATHWAYS_UI_EXAMPLES"   # extra folders of example models, separated by os.pathsep

@@ -17,12 +17,13 @@ import streamlit as st
 import yaml
 
 import pathways
-from . import charts, runs
-from .downloads import csv_bytes, json_bytes
-from .fmt import MISSING, cny, num, tonnes
-from .inputs import (clean, example_name, examples, pick, save_uploads, session_dir, show_problems, try_resolve,
+from pathways.ui import charts
+from pathways.ui import runs
+from pathways.ui.downloads import csv_bytes, json_bytes
+from pathways.ui.fmt import MISSING, cny, num, tonnes
+from pathways.ui.inputs import (clean, example_name, examples, pick, save_uploads, session_dir, show_problems, try_resolve,
                      uploader)
-from .texts import TEXT, lang, name, t
+from pathways.ui.texts import TEXT, lang, name, t
 
 
 def park_planner():
@@ -48,8 +49,8 @@ def _finite(x) -> float | None:
 
 # ---------------------------------------------------------------------------------------------- inputs
 def _generate() -> tuple[str | None, list[str]]:
-    from ..errors import InputError
-    from ..park_generate import generate_park
+    from pathways.errors import InputError
+    from pathways.park.generate import generate_park
 
     c = runs.cities()
     lg = lang()

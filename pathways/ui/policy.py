@@ -2,7 +2,7 @@
 
 The sweep spec is a shipped one (``scenarios/sweeps/*.yaml``) or built in the page (example models, seeded
 variants, one subsidy lever with its levels, an abatement target) and written to the session folder. Run starts
-``python -m pathways.cli policy SPEC --out DIR --workers N`` with ``subprocess.Popen`` (its own process group, so
+``python -m pathways.cli.main policy SPEC --out DIR --workers N`` with ``subprocess.Popen`` (its own process group, so
 Stop ends it and its Dask workers), with DIR a fresh folder in the session folder. Progress is polled once a second
 by a fragment: total runs from ``DIR/sweep.json``, finished runs from the count of ``DIR/runs/*.parquet``. A
 stopped (or failed) sweep is continued with ``--resume`` on the same DIR. When the process ends, the policy tables
@@ -28,15 +28,16 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from ..config import scenario_dir
-from ..errors import InputError
-from ..policy import TARGET_METRICS
-from ..vocabulary import FAMILIES
-from . import charts, runs
-from .downloads import csv_bytes
-from .fmt import MISSING, cny, num, tonnes
-from .inputs import clean, example_name, examples, pick, session_dir, show_problems
-from .texts import lang, name, t
+from pathways.inputs.config import scenario_dir
+from pathways.errors import InputError
+from pathways.policy import TARGET_METRICS
+from pathways.vocabulary import FAMILIES
+from pathways.ui import charts
+from pathways.ui import runs
+from pathways.ui.downloads import csv_bytes
+from pathways.ui.fmt import MISSING, cny, num, tonnes
+from pathways.ui.inputs import clean, example_name, examples, pick, session_dir, show_problems
+from pathways.ui.texts import lang, name, t
 
 PREFIX = "assumptions.subsidies."
 LEVERS = tuple(f"{PREFIX}{f}_capex_share" for f in FAMILIES)
@@ -138,8 +139,8 @@ def write_spec(spec: dict) -> Path:
 def _check(path: str, mtime: float) -> dict:
     """What the sweep would run (or the CLI's problem lines): validated like ``pathways policy`` does."""
     del mtime
-    from ..batch import load_sweep
-    from ..policy import policy_settings, with_counterfactuals
+    from pathways.batch import load_sweep
+    from pathways.policy import policy_settings, with_counterfactuals
 
     try:
         sweep = load_sweep(path)
@@ -220,7 +221,7 @@ def start(spec: Path, workers: int, job: dict | None = None) -> dict:
         job_dir = Path(tempfile.mkdtemp(prefix="policy-", dir=session_dir()))
         job = {"dir": str(job_dir), "out": str(job_dir / "out"), "spec": str(spec)}
     resume = "proc" in job
-    cmd = [sys.executable, "-m", "pathways.cli", "policy", job["spec"], "--out", job["out"],
+    cmd = [sys.executable, "-m", "pathways.cli.main", "policy", job["spec"], "--out", job["out"],
            "--workers", str(int(workers))] + (["--resume"] if resume else [])
     job.update({"workers": int(workers), "cmd": cmd, "started": time.time(), "stopped": False,
                 "done0": counts(job["out"])[1], "proc": _popen(cmd, Path(job["dir"]))})
@@ -408,7 +409,7 @@ def _tables(folder: str, mtime: float) -> dict[str, pd.DataFrame]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _runs_csv(out: str, mtime: float) -> bytes:
     del mtime
-    from ..batch import collect
+    from pathways.batch import collect
 
     return csv_bytes(collect(out))
 

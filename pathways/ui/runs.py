@@ -13,13 +13,13 @@ import pandas as pd
 import streamlit as st
 
 import pathways
-from ..config import Resolved
+from pathways.inputs.config import Resolved
 
 
 @st.cache_resource(show_spinner=False)
 def measure_names() -> dict[str, tuple[str, str]]:
     """measure_id -> (English name, Chinese name) from the catalog."""
-    from ..catalog import load_catalog
+    from pathways.reference.catalog import load_catalog
 
     return {mid: (m.name_en, m.name_zh) for mid, m in load_catalog().measures.items()}
 
@@ -34,7 +34,7 @@ def measure_name(option_id: str, lang: str) -> str:
 
 @st.cache_data(show_spinner=False)
 def cities() -> pd.DataFrame:
-    from ..cities import list_cities
+    from pathways.reference.cities import list_cities
 
     return list_cities()[["name_en", "name_zh", "province", "province_zh"]]
 
@@ -51,9 +51,9 @@ def province_name(province: str, lang: str) -> str:
 def warm_up(city: str) -> str:
     """Import the solver stack and load (and repair) the weather of the city's station once per process, while
     the user fills in the page, so the first plan is faster. Returns the station id."""
-    from .. import planner  # noqa: F401  (Pyomo and HiGHS take about a second to import)
-    from ..cities import resolve_location
-    from ..weather import load_weather
+    from pathways.model import planner  # noqa: F401  (Pyomo and HiGHS take about a second to import)
+    from pathways.reference.cities import resolve_location
+    from pathways.reference.weather import load_weather
 
     try:
         loc = resolve_location(name=city)

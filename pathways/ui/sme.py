@@ -10,19 +10,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import owner_report as rep
-from ..errors import InputError
-from ..planner import why_not_text, why_text
-from ..vocabulary import (FINANCING_MODES, FUEL_CARRIERS, FUEL_END_USES, OBJECTIVES, ROOF_TYPES, SECTORS,
+from pathways.results import owner as rep
+from pathways.errors import InputError
+from pathways.model.planner import why_not_text, why_text
+from pathways.vocabulary import (FINANCING_MODES, FUEL_CARRIERS, FUEL_END_USES, OBJECTIVES, ROOF_TYPES, SECTORS,
                           SHIFTS)
-from . import charts, runs
-from .compare import action_changes
-from .downloads import plan_downloads
-from .fmt import cny, num, tonnes, years
-from . import inputs
-from .inputs import (clean, example_name, examples, pick, save_uploads, scenario_controls, show_problems, try_resolve,
+from pathways.ui import charts
+from pathways.ui import runs
+from pathways.ui.compare import action_changes
+from pathways.ui.downloads import plan_downloads
+from pathways.ui.fmt import cny, num, tonnes, years
+from pathways.ui import inputs
+from pathways.ui.inputs import (clean, example_name, examples, pick, save_uploads, scenario_controls, show_problems, try_resolve,
                      uploader)
-from .texts import COLUMNS, TEXT, lang, name, t
+from pathways.ui.texts import COLUMNS, TEXT, lang, name, t
 
 MODES = FINANCING_MODES
 CARRIERS = FUEL_CARRIERS   # the fuels a site may list
@@ -236,7 +237,7 @@ CASH_COLUMNS = (("year", "col_year"), ("budget_cny", "c_budget"), ("upfront_cny"
 
 
 def _owner_cash(res) -> None:
-    """The owner's cash by year and the energy bill before and after (pathways.owner_report.owner_cash_table)."""
+    """The owner's cash by year and the energy bill before and after (pathways.results.owner.owner_cash_table)."""
     lg = lang()
     cash = rep.owner_cash_table(res)
     if cash.empty:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..report import MODE_TEXT
+from pathways.results.report import MODE_TEXT
 
 LANGS = ("zh", "en")
 
@@ -49,7 +49,7 @@ TEXT: dict[str, dict[str, str]] = {
         "m_npv": "NPV of the plan", "m_upfront": "Own upfront money", "m_abatement": "CO2 cut in year {T}",
         "m_cum": "CO2 cut over {H} years", "m_vs_base": "NPV over today's practice",
         "m_payback": "Payback of the plan",
-        # owner's report (pathways.owner_report)
+        # owner's report (pathways.results.owner)
         "m_inv_payback": "Investment payback of the plan", "m_cash_payback": "Cash payback of the plan",
         "npv_basis": "NPV over {H} years, {basis}, in real terms discounted at {r:.1f} %/yr.",
         "before_tax": "before tax", "after_tax": "after tax",
