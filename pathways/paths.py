@@ -11,6 +11,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from pathways.errors import InputError, problem
+
 
 def bundle_root() -> Path:
     """The folder holding ``data/``, ``models/``, ``scenarios/`` and ``app.py``: the wheel's ``pathways/_bundled``,
@@ -37,8 +39,6 @@ def copy_examples(out: str | Path, force: bool = False) -> list[Path]:
     ``out`` for a user to edit, in the repository's layout so the sweeps' relative paths (``../../models/...``) and
     the README's commands work there. Refuses an existing non-empty ``out`` unless ``force``. Returns the files."""
     import shutil
-
-    from pathways.errors import InputError, problem
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -91,8 +91,6 @@ def resolve_model_path(field: str, value: str, model_dir: str | Path, allowed_di
     its real path lies under one of ``allowed_dirs`` (``--allow-path``); a missing file, something that is not a
     regular file, or a file over the field's size limit (``MAX_WEATHER_MB``, ``MAX_CSV_MB``). The file is not opened:
     messages name the path as given, never what the file holds."""
-    from pathways.errors import InputError, problem
-
     if not isinstance(value, str) or not value.strip():
         raise InputError(problem(field, value, "must be the path of a file, relative to the model's folder"))
     given = Path(value)
@@ -116,8 +114,6 @@ def read_model_file(field: str, path: str | Path, max_mb: int | None = None) -> 
     """The bytes of a data file, refused (InputError naming ``field``) when it is not a regular file or holds more
     than ``max_mb`` MB (default: the field's limit). The size is checked before reading and the read stops one byte
     past the limit, so a file that reports no size (/proc) or grows is bounded too."""
-    from pathways.errors import InputError, problem
-
     mb = limit_mb(field) if max_mb is None else max_mb
     limit = mb * 1024 * 1024
     p = Path(path)

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from pathways import paths
+from pathways.paths import MAX_CSV_MB, read_model_file
 from pathways.errors import InputError, problem, suggest
 from pathways.vocabulary import ELECTRIC_END_USES, FUEL_CARRIERS, FUEL_END_USES, SECTORS, SHIFTS
 
@@ -300,7 +301,6 @@ def load_from_csv(path: str | Path, *, max_linear_gap_h: int = 6,
 
     import io
 
-    from pathways.paths import MAX_CSV_MB, read_model_file
 
     p = Path(path)
     if not p.is_file():

@@ -45,9 +45,11 @@ import numpy as np
 import pandas as pd
 
 from pathways import paths
+from pathways.paths import MAX_CSV_MB, read_model_file
+from pathways.reference.cities import resolve_location
 from pathways.errors import InputError, problem, suggest
 from pathways.vocabulary import MOUNTINGS
-from pathways.reference.weather import HOURS, Weather, load_weather, resolve_path, weather_key
+from pathways.reference.weather import HOURS, Weather, clear_cache as clear_weather_cache, load_weather, resolve_path, weather_key
 
 MODEL_VERSION = "pv-1"  # bump whenever the chain changes: it keys the disk cache
 LOSSES_PCT = 14.08
@@ -364,14 +366,12 @@ def profile_for_station(station_id_or_file: str | Path, tilt_deg: float, azimuth
 
 def clear_caches(disk: bool = False) -> None:
     """Empty the in-memory caches (profiles, geometry, loaded weather); with ``disk=True`` also the .npy files."""
-    from pathways.reference import weather as _w
-
     with _LOCK:
         _PROFILES.clear()
         _GEOM.clear()
     _profile_cached.cache_clear()
     _diffuse_iam.cache_clear()
-    _w.clear_cache()
+    clear_weather_cache()
     if disk:
         for f in (paths.CACHE_DIR / "pv").glob("*.npy"):
             try:
@@ -388,7 +388,6 @@ def read_user_profile(path: str | Path, field: str = "pv_profile") -> np.ndarray
     Values must be finite, >= 0 and <= 1.2 kW/kWp. Returns a float array."""
     import io
 
-    from pathways.paths import MAX_CSV_MB, read_model_file
 
     p = Path(path)
     if not p.is_file():
@@ -436,7 +435,6 @@ def run_yield(args) -> int:
     mounting = _check_mounting(args.mounting, "--mounting")
     if (args.lat is None) != (args.lon is None):
         raise InputError(problem("--lat/--lon", [args.lat, args.lon], "give both latitude and longitude"))
-    from pathways.reference.cities import resolve_location
 
     loc = resolve_location(name=args.city, lat_deg=args.lat, lon_deg=args.lon)
     if args.weather:

@@ -66,6 +66,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from pathways.paths import DATA_DIR
 from pathways.errors import InputError, problem, suggest
 from pathways.vocabulary import (ASSET_CLASSES, CARRIER_UNITS as ALL_CARRIER_UNITS, CARRIERS, ELECTRIC_END_USES, FAMILIES,
                          FINANCING_MODES, FUEL_CARRIERS, FUEL_END_USES, MEASURE_END_USES as END_USES, MOUNTINGS,
@@ -409,7 +410,6 @@ def _split(value: str) -> tuple[str, ...]:
 def _catalog_dir(data_dir: str | os.PathLike | None) -> Path:
     """``data_dir`` is the data root (holding ``catalog/``) or the catalog folder itself."""
     if data_dir is None:
-        from pathways.paths import DATA_DIR
         data_dir = DATA_DIR
     root = Path(data_dir)
     return root if (root / "measures.csv").is_file() else root / "catalog"
@@ -623,7 +623,6 @@ def _provinces(cat_dir: Path) -> tuple[str, ...]:
     """Province names of province_regions.csv next to the catalog folder, else of the package's data folder."""
     path = cat_dir.parent / "province_regions.csv"
     if not path.is_file():
-        from pathways.paths import DATA_DIR
         path = Path(DATA_DIR) / "province_regions.csv"
     if not path.is_file():
         return ()

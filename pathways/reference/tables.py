@@ -553,9 +553,3 @@ def subsidy_terms(presets: list[SubsidyPreset], measure_id: str, family: str | N
     return SubsidyTerms(upfront_cny=min(upfront, max(capex_cny, 0.0)), cny_per_kwh=per_kwh, cny_per_t=per_t,
                         n_years=years)
 
-
-def load_cities() -> pd.DataFrame:
-    """The city table (re-exported from :mod:`pathways.reference.cities` so all loaders are reachable here)."""
-    from pathways.reference.cities import load_cities as _load
-
-    return _load()
