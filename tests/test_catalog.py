@@ -542,8 +542,7 @@ def test_interest_subsidies_by_year_and_province(cat):
 
 
 def test_bank_loan_offered_wherever_finance_lease_is_and_named_everywhere(cat):
-    from pathways.model import economics
-    from pathways.model import planner
+    from pathways.model import economics, planner
     from pathways.results import report
     from pathways.inputs import schema
     for m in cat.measures.values():

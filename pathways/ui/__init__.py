@@ -9,10 +9,7 @@ from __future__ import annotations
 def main() -> None:
     import streamlit as st
 
-    from pathways.ui import compare
-    from pathways.ui import park
-    from pathways.ui import policy
-    from pathways.ui import sme
+    from pathways.ui import compare, park, policy, sme
     from pathways.ui.texts import LANGS, t
 
     st.set_page_config(page_title="pathways", layout="wide")

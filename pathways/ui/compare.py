@@ -10,8 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from pathways.errors import InputError
-from pathways.ui import charts
-from pathways.ui import runs
+from pathways.ui import charts, runs
 from pathways.ui.downloads import csv_bytes, json_bytes
 from pathways.ui.fmt import cny, num, tonnes, years
 from pathways.ui.inputs import (clean, example_name, examples, pick, save_uploads, scenario_controls, scenario_yaml, try_resolve,

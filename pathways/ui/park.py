@@ -17,8 +17,7 @@ import streamlit as st
 import yaml
 
 import pathways
-from pathways.ui import charts
-from pathways.ui import runs
+from pathways.ui import charts, runs
 from pathways.ui.downloads import csv_bytes, json_bytes
 from pathways.ui.fmt import MISSING, cny, num, tonnes
 from pathways.ui.inputs import (clean, example_name, examples, pick, save_uploads, session_dir, show_problems, try_resolve,

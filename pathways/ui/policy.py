@@ -32,8 +32,7 @@ from pathways.inputs.config import scenario_dir
 from pathways.errors import InputError
 from pathways.policy import TARGET_METRICS
 from pathways.vocabulary import FAMILIES
-from pathways.ui import charts
-from pathways.ui import runs
+from pathways.ui import charts, runs
 from pathways.ui.downloads import csv_bytes
 from pathways.ui.fmt import MISSING, cny, num, tonnes
 from pathways.ui.inputs import clean, example_name, examples, pick, session_dir, show_problems

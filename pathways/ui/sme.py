@@ -15,8 +15,7 @@ from pathways.errors import InputError
 from pathways.model.planner import why_not_text, why_text
 from pathways.vocabulary import (FINANCING_MODES, FUEL_CARRIERS, FUEL_END_USES, OBJECTIVES, ROOF_TYPES, SECTORS,
                           SHIFTS)
-from pathways.ui import charts
-from pathways.ui import runs
+from pathways.ui import charts, runs
 from pathways.ui.compare import action_changes
 from pathways.ui.downloads import plan_downloads
 from pathways.ui.fmt import cny, num, tonnes, years
