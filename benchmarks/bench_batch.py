@@ -57,16 +57,17 @@ def throughput(workers: int, n: int, repeats: int, tmp: Path) -> dict:
 
     import pathways
     from pathways import batch
+    from pathways.inputs.sweep import load_sweep
 
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                            silence_logs=logging.ERROR)
     client = Client(cluster)
     try:
-        warm = batch.load_sweep(spec(tmp, f"warm{workers}", SMALL, lhs(4 * workers, 99)))
+        warm = load_sweep(spec(tmp, f"warm{workers}", SMALL, lhs(4 * workers, 99)))
         batch.run_batch(warm, tmp / f"warm{workers}", client=client, progress=False)
         rates, overheads, inners = [], [], []
         for r in range(repeats):
-            sweep = batch.load_sweep(spec(tmp, f"tp{workers}_{r}", SMALL, lhs(n, 1000 + r)))
+            sweep = load_sweep(spec(tmp, f"tp{workers}_{r}", SMALL, lhs(n, 1000 + r)))
             runs = batch.expand(sweep)
             out = tmp / f"tp{workers}_{r}"
             t0 = time.perf_counter()
@@ -95,10 +96,11 @@ def throughput(workers: int, n: int, repeats: int, tmp: Path) -> dict:
 
 def reuse_speedup(model: str, repeats: int, tmp: Path) -> tuple[float, float]:
     from pathways import batch
+    from pathways.inputs.sweep import load_sweep
 
     budgets = [100000 * k for k in range(1, 11)]
     name = Path(model).stem
-    sweep = batch.load_sweep(spec(tmp, f"budgets_{name}", model, {"grid": {"finance.budget_cny_per_year": budgets}}))
+    sweep = load_sweep(spec(tmp, f"budgets_{name}", model, {"grid": {"finance.budget_cny_per_year": budgets}}))
     runs = batch.expand(sweep)
     batch.run_batch(sweep, tmp / f"reuse_warm_{name}", workers=0, progress=False, runs=runs)
     times = {True: [], False: []}
@@ -113,6 +115,7 @@ def reuse_speedup(model: str, repeats: int, tmp: Path) -> tuple[float, float]:
 
 def main(n: int = 40, repeats: int = 3) -> None:
     from pathways import batch
+    from pathways.inputs.sweep import load_sweep
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_batch_"))
     try:
@@ -128,7 +131,7 @@ def main(n: int = 40, repeats: int = 3) -> None:
         print(f"  memory per worker (RSS): {', '.join(f'{m:.0f}' for m in two['mem'])} MB")
         print(f"  resume of a finished {n}-run batch: {two['resume_s']:.2f} s ({1e3 * two['resume_s'] / n:.1f} ms/run)")
         t0 = time.perf_counter()
-        big = batch.expand(batch.load_sweep(ROOT / "scenarios" / "sweeps" / "sweep_carbon_subsidy.yaml"))
+        big = batch.expand(load_sweep(ROOT / "scenarios" / "sweeps" / "sweep_carbon_subsidy.yaml"))
         print(f"  expanding scenarios/sweeps/sweep_carbon_subsidy.yaml ({len(big)} runs, run ids for --resume): "
               f"{time.perf_counter() - t0:.2f} s")
         for label, model in (("small site", SMALL), ("Dongguan example", DONGGUAN)):

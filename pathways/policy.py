@@ -36,7 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pathways.batch import collect, run_batch
 from pathways.errors import InputError, problem, suggest
+from pathways.inputs.sweep import load_sweep
 
 POLICY_KEYS = ("subsidy_keys", "no_subsidy", "public_discount_rate", "abatement_target")
 TARGET_METRICS = ("abatement_t_per_year", "cumulative_abatement_t", "additional_abatement_t_per_year",
@@ -450,8 +452,6 @@ def write_outputs(tables: dict[str, pd.DataFrame], ps: PolicySettings, out: Path
 # ============================================================================================== CLI
 def analyse(out_dir: str | Path, ps: PolicySettings, title: str = "Subsidy sweep") -> tuple[dict, list[Path]]:
     """Policy tables and files from a finished batch directory."""
-    from pathways.batch import collect
-
     runs = collect(out_dir)
     missing = [k for k in ps.keys if k not in runs.columns]
     if missing:
@@ -462,8 +462,6 @@ def analyse(out_dir: str | Path, ps: PolicySettings, title: str = "Subsidy sweep
 
 def run_policy_cli(args: Any) -> int:
     """``pathways policy SWEEP.yaml --out DIR``: the sweep with counterfactual points, then the policy tables."""
-    from pathways.batch import load_sweep, run_batch
-
     sweep = load_sweep(args.sweep, allow_paths=getattr(args, "allow_path", None) or ())
     ps = policy_settings(sweep)
     full = with_counterfactuals(sweep, ps)

@@ -11,6 +11,8 @@ import yaml
 import pathways
 from pathways import batch
 from pathways.errors import InputError
+from pathways.inputs.sweep import latin_hypercube, load_sweep
+from pathways.inputs.resolve import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = str(ROOT / "tests" / "fixtures" / "site_plan_small.yaml")
@@ -25,13 +27,13 @@ def write_spec(tmp_path: Path, body: dict, name: str = "sweep.yaml") -> Path:
 
 def errors_of(tmp_path: Path, body: dict) -> list[str]:
     with pytest.raises(InputError) as exc:
-        batch.load_sweep(write_spec(tmp_path, body))
+        load_sweep(write_spec(tmp_path, body))
     return exc.value.problems
 
 
 # ---------------------------------------------------------------------------------------- expansion
 def test_grid_is_the_cartesian_product_in_key_order(tmp_path):
-    sweep = batch.load_sweep(write_spec(tmp_path, {"points": {"grid": {
+    sweep = load_sweep(write_spec(tmp_path, {"points": {"grid": {
         "assumptions.subsidies.solar_capex_share": [0.0, 0.1, 0.2],
         "finance.budget_cny_per_year": [100000, 300000]}}}))
     assert sweep.keys == ["assumptions.subsidies.solar_capex_share", "finance.budget_cny_per_year"]
@@ -40,7 +42,7 @@ def test_grid_is_the_cartesian_product_in_key_order(tmp_path):
 
 
 def test_list_points_keep_their_own_keys(tmp_path):
-    sweep = batch.load_sweep(write_spec(tmp_path, {"points": {"list": [
+    sweep = load_sweep(write_spec(tmp_path, {"points": {"list": [
         {"finance.budget_cny_per_year": 100000}, {"assumptions.subsidies.solar_capex_share": 0.3}]}}))
     assert sweep.keys == ["finance.budget_cny_per_year", "assumptions.subsidies.solar_capex_share"]
     assert len(sweep.points) == 2 and sweep.points[1] == {"assumptions.subsidies.solar_capex_share": 0.3}
@@ -48,16 +50,16 @@ def test_list_points_keep_their_own_keys(tmp_path):
 
 def test_latin_hypercube_puts_one_sample_in_every_stratum_and_is_seeded():
     ranges = {"a": (0.0, 0.4), "b": (100.0, 900.0)}
-    pts = batch.latin_hypercube(ranges, 17, seed=5)
+    pts = latin_hypercube(ranges, 17, seed=5)
     for k, (lo, hi) in ranges.items():
         strata = sorted(int((p[k] - lo) / (hi - lo) * 17) for p in pts)
         assert strata == list(range(17))
-    assert pts == batch.latin_hypercube(ranges, 17, seed=5)
-    assert pts != batch.latin_hypercube(ranges, 17, seed=6)
+    assert pts == latin_hypercube(ranges, 17, seed=5)
+    assert pts != latin_hypercube(ranges, 17, seed=6)
 
 
 def test_population_variants_scale_the_base_values_within_the_factors(tmp_path):
-    sweep = batch.load_sweep(write_spec(tmp_path, {
+    sweep = load_sweep(write_spec(tmp_path, {
         "population": {"variants_per_model": 4, "seed": 1, "scale": {"electricity.annual_kwh": [0.5, 2.0],
                                                                      "finance.budget_cny_per_year": [2.0, 2.0]}},
         "points": {"list": [{"finance.payback_limit_years": 8}]}}))
@@ -72,7 +74,7 @@ def test_park_firms_become_members(tmp_path):
     body = {"park": str(ROOT / "tests" / "fixtures" / "park_ok.yaml"), "points": {"list": [{"plan.years": 3}]}}
     body_path = tmp_path / "p.yaml"
     body_path.write_text(yaml.safe_dump(body), encoding="utf-8")
-    sweep = batch.load_sweep(body_path)
+    sweep = load_sweep(body_path)
     assert [m.label for m in sweep.members] == ["park_ok/dyeing_a", "park_ok/food_b"]
     runs = batch.expand(sweep)
     assert len(runs) == 2 and not any(r.error for r in runs)
@@ -101,7 +103,7 @@ def test_bad_specs_give_one_line_naming_field_and_value(tmp_path, body, where, w
 
 
 def test_bad_value_of_one_point_is_a_failed_run_not_a_spec_error(tmp_path):
-    sweep = batch.load_sweep(write_spec(tmp_path, {"points": {"list": [
+    sweep = load_sweep(write_spec(tmp_path, {"points": {"list": [
         {"finance.payback_limit_years": 6}, {"finance.payback_limit_years": -1}]}}))
     runs = batch.expand(sweep)
     assert [bool(r.error) for r in runs] == [False, True]
@@ -112,19 +114,19 @@ def test_bad_value_of_one_point_is_a_failed_run_not_a_spec_error(tmp_path):
 def test_run_id_follows_the_resolved_configuration_and_settings(tmp_path):
     base = {"points": {"list": [{"finance.payback_limit_years": 8}, {"finance.payback_limit_years": 8.0},
                                 {"finance.payback_limit_years": 7}]}}
-    runs = batch.expand(batch.load_sweep(write_spec(tmp_path, base)))
+    runs = batch.expand(load_sweep(write_spec(tmp_path, base)))
     assert len(runs) == 2                       # 8 and 8.0 resolve to the same configuration: one run
-    other_gap = batch.expand(batch.load_sweep(write_spec(tmp_path, {**base, "plan": {"gap": 0.01}}, "b.yaml")))
+    other_gap = batch.expand(load_sweep(write_spec(tmp_path, {**base, "plan": {"gap": 0.01}}, "b.yaml")))
     assert {r.run_id for r in runs}.isdisjoint({r.run_id for r in other_gap})
-    again = batch.expand(batch.load_sweep(write_spec(tmp_path, base, "c.yaml")))
+    again = batch.expand(load_sweep(write_spec(tmp_path, base, "c.yaml")))
     assert [r.run_id for r in again] == [r.run_id for r in runs]
     # the model file already says 8 years: the first point is the unchanged model
-    plain = pathways.inputs.config.resolve(SMALL, [], {"assumptions.subsidies.presets": "none"})
+    plain = resolve(SMALL, [], {"assumptions.subsidies.presets": "none"})
     assert runs[0].config_hash == plain.config_hash
 
 
 def test_budget_only_changes_share_a_task(tmp_path):
-    sweep = batch.load_sweep(write_spec(tmp_path, {"points": {"grid": {
+    sweep = load_sweep(write_spec(tmp_path, {"points": {"grid": {
         "assumptions.subsidies.solar_capex_share": [0.0, 0.2], "finance.budget_cny_per_year": [1e5, 2e5, 4e5]}}}))
     tasks = batch.tasks_of(batch.expand(sweep), sweep)
     assert sorted(len(t["runs"]) for t in tasks) == [3, 3]
@@ -140,7 +142,7 @@ def small_batch(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("batch")
     spec = write_spec(tmp, {"plan": {"gap": 1e-6}, "points": {"grid": {
         "assumptions.subsidies.solar_capex_share": [0.0, 0.25], "finance.budget_cny_per_year": [150000, 400000]}}})
-    sweep = batch.load_sweep(spec)
+    sweep = load_sweep(spec)
     summary = batch.run_batch(sweep, tmp / "out", workers=0, progress=False)
     return sweep, tmp / "out", summary
 
@@ -216,7 +218,7 @@ def test_a_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch
             raise RuntimeError("boom in the solver")
         return real(resolved, **kw)
     monkeypatch.setattr(planner_mod, "plan", flaky)
-    sweep = batch.load_sweep(write_spec(tmp_path, {"points": {"list": [
+    sweep = load_sweep(write_spec(tmp_path, {"points": {"list": [
         {"finance.payback_limit_years": 6}, {"finance.payback_limit_years": 7},
         {"finance.payback_limit_years": -2}, {"finance.payback_limit_years": 8}]}}))
     s = batch.run_batch(sweep, tmp_path / "out", workers=0, progress=False)

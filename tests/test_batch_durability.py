@@ -15,6 +15,7 @@ import yaml
 
 import pathways
 from pathways import batch
+from pathways.inputs.sweep import load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = str(ROOT / "tests" / "fixtures" / "site_plan_small.yaml")
@@ -36,7 +37,7 @@ def test_sigkill_mid_run_then_resume_gives_every_run_exactly_once(tmp_path):
         "points": {"lhs": {"samples": 40, "seed": 3, "ranges": {
             "assumptions.subsidies.solar_capex_share": [0.0, 0.4], "electricity.annual_kwh": [5e5, 1.5e6]}}}}))
     out = tmp_path / "out"
-    expected = {r.run_id for r in batch.expand(batch.load_sweep(spec))}
+    expected = {r.run_id for r in batch.expand(load_sweep(spec))}
     assert len(expected) == 40
     cmd = [sys.executable, "-m", "pathways.cli.main", "batch", str(spec), "--out", str(out), "--workers", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)

@@ -80,13 +80,14 @@ def test_a_sweep_and_a_plan_at_once_equal_each_alone(tmp_path):
     import yaml
 
     from pathways import batch
+    from pathways.inputs.sweep import load_sweep
 
     spec = tmp_path / "sweep.yaml"
     spec.write_text(yaml.safe_dump({"models": [SMALL], "points": {"list": [{"finance.payback_limit_years": 8},
                                                                           {"finance.payback_limit_years": 5}]}}))
 
     def sweep(out: str):
-        batch.run_batch(batch.load_sweep(spec), tmp_path / out, workers=0, progress=False)
+        batch.run_batch(load_sweep(spec), tmp_path / out, workers=0, progress=False)
         df = pathways.collect(tmp_path / out).sort_values("run_id")
         return list(zip(df["run_id"], df["status"], df["npv_cny"].round(2)))
 
@@ -134,7 +135,7 @@ def test_waiting_for_the_solver_counts_against_the_plan_time_limit():
 def test_the_solve_gets_only_what_the_wait_left():
     """``PlanModel.solve``: a deadline that passes while another solve holds the lock ends the wait there; a wait
     shorter than the limit is taken off the solver's own time limit, and the plan is still found."""
-    from pathways.inputs.config import resolve
+    from pathways.inputs.resolve import resolve
     from pathways.model.milp import PlanModel
     from pathways.model.planner import payback_filter
     from pathways.site.build import build_problem

@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 from pathways.cli import main as cli
-from pathways.inputs.config import (apply_override, compose, load_scenario, parse_set, read_yaml, resolve, scenario_dir,
-                             split_key)
+from pathways.inputs.overrides import apply_override, compose, load_scenario, parse_set, scenario_dir, split_key
+from pathways.inputs.resolve import resolve
+from pathways.inputs.yaml_files import read_yaml
 from pathways.errors import InputError
 from pathways.inputs.schema import Site
 

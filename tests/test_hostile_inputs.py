@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pathways.cli import main as cli
-from pathways.inputs.config import Resolved, parse_set, read_yaml, resolve
+from pathways.inputs.overrides import parse_set
+from pathways.inputs.resolve import Resolved, resolve
+from pathways.inputs.yaml_files import read_yaml
 from pathways.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures"

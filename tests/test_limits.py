@@ -17,7 +17,8 @@ import pathways
 from pathways import batch
 from pathways.cli import main as cli
 from pathways.model import milp
-from pathways.inputs.config import resolve
+from pathways.inputs.resolve import resolve
+from pathways.inputs.sweep import load_sweep
 from pathways.errors import EXIT_BAD_INPUT, EXIT_SOLVER_ERROR, EXIT_TIME_LIMIT, InputError
 from pathways.reference.tables import assumption_ranges, default_assumptions
 
@@ -241,7 +242,7 @@ def test_batch_out_that_is_a_file_or_read_only_is_one_line(tmp_path):
 def test_truncated_run_file_is_rerun_on_resume_and_skipped_by_results(tmp_path):
     spec = sweep_file(tmp_path)
     out = tmp_path / "out"
-    sweep = batch.load_sweep(spec)
+    sweep = load_sweep(spec)
     first = batch.run_batch(sweep, out, workers=0, progress=False)
     assert first.done == 2
     files = sorted(batch.runs_dir(out).glob("*.parquet"))

@@ -18,7 +18,7 @@ import yaml
 
 from pathways import paths
 from pathways.cli import main as cli
-from pathways.inputs.config import resolve
+from pathways.inputs.resolve import resolve
 from pathways.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 import pathways
-from pathways import batch, policy
+from pathways import policy
 from pathways.errors import InputError
+from pathways.inputs.sweep import load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = str(ROOT / "tests" / "fixtures" / "site_plan_small.yaml")
@@ -141,7 +142,7 @@ def _spec(tmp_path: Path, body: dict) -> Path:
 
 
 def test_counterfactual_points_are_added_once(tmp_path):
-    sweep = batch.load_sweep(_spec(tmp_path, {"points": {"grid": {S: [0.1, 0.2], P: [40, 60]}}}))
+    sweep = load_sweep(_spec(tmp_path, {"points": {"grid": {S: [0.1, 0.2], P: [40, 60]}}}))
     ps = policy.policy_settings(sweep)
     assert ps.subsidy_keys == [S]
     full = policy.with_counterfactuals(sweep, ps)
@@ -158,7 +159,7 @@ def test_counterfactual_points_are_added_once(tmp_path):
     ({"free_riders": True}, "policy.free_riders"),
 ])
 def test_bad_policy_settings_give_one_line(tmp_path, body, where):
-    sweep = batch.load_sweep(_spec(tmp_path, {"points": {"grid": {S: [0.1]}}, "policy": body}))
+    sweep = load_sweep(_spec(tmp_path, {"points": {"grid": {S: [0.1]}}, "policy": body}))
     with pytest.raises(InputError) as exc:
         policy.policy_settings(sweep)
     assert len(exc.value.problems) == 1 and where in exc.value.problems[0]

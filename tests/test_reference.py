@@ -151,8 +151,8 @@ def test_grid_factor_path_closed_form():
 def test_site_and_park_grid_factors_follow_the_path(decline):
     """A site's and a park's yearly grid factor in t/kWh: f(report_year + 1) / 1000 x (1 - decline)^t, t = 0..H-1,
     the decline from defaults.yaml (0.02) unless set."""
-    from pathways.inputs.config import resolve
-    from pathways.park.master import park_data
+    from pathways.inputs.resolve import resolve
+    from pathways.park.data import park_data
     from pathways.site.build import build_problem
 
     sets = [] if decline is None else [f"assumptions.grid.factor_decline_per_year={decline}"]

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pathways.reference.catalog import load_catalog
-from pathways.inputs.config import resolve
+from pathways.inputs.resolve import resolve
 from pathways.errors import InputError
 from pathways.model.evaluator import evaluate
 from pathways.model.milp import PlanModel

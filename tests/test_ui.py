@@ -16,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 import pathways
 import pathways.batch
-from pathways.inputs.config import load_scenario, resolve
+from pathways.inputs.overrides import load_scenario
+from pathways.inputs.resolve import resolve
 from pathways.ui import fmt, inputs
 from pathways.ui.texts import NAMES, TEXT
 
@@ -227,8 +228,8 @@ def test_park_page_plans_a_park_and_shows_rollout_assets_targets_and_clustering(
     assert expected.status == "optimal"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Park NPV (firms + park)"] == fmt.cny(expected.objective_cny, "en")
-    assert metrics["Value of clustering"] == fmt.cny(expected.value_of_clustering["value_cny"], "en", signed=True)
-    assert metrics["Firms in the programme"] == f"{expected.totals['firms_in_programme']} / 2"
+    assert metrics["Value of clustering"] == fmt.cny(expected.value_of_clustering.value_cny, "en", signed=True)
+    assert metrics["Firms in the programme"] == f"{expected.totals.firms_in_programme} / 2"
     rollout = at.dataframe[1].value
     assert len(rollout) == 2 and "Why this year" in rollout.columns
     assets = at.dataframe[2].value

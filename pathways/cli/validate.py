@@ -1,19 +1,21 @@
 """``pathways validate FILE...``: check model (site or park), scenario and sweep files without solving anything.
 
 A model passes when every step of ``plan``/``park`` short of a solve accepts it (``check_buildable``); a scenario
-when every override key addresses something in a site or a park; a sweep spec when ``pathways.batch.load_sweep``
-accepts it.
+when every override key addresses something in a site or a park; a sweep spec when
+``pathways.inputs.sweep.load_sweep`` accepts it.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from pathways.batch import load_sweep
 from pathways.reference.catalog import load_catalog, with_site_changes
-from pathways.inputs.config import Resolved, check_scenario_keys, detect_kind, load_scenario, read_yaml, resolve
+from pathways.inputs.overrides import check_scenario_keys, load_scenario
+from pathways.inputs.resolve import Resolved, detect_kind, resolve
+from pathways.inputs.sweep import load_sweep
+from pathways.inputs.yaml_files import read_yaml
 from pathways.errors import InputError, problem, suggest
-from pathways.park.master import park_data
+from pathways.park.data import park_data
 from pathways.inputs.schema import Park
 from pathways.site.build import build_problem
 

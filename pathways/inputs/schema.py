@@ -22,7 +22,7 @@ Fields added beyond docs/conventions.md (tell the lead when this list changes):
     finance.tax_rate                           0-0.5 or null (null: the rate of tax_status)
 Defaults that are not in conventions.md: electricity.shifts 'two', roofs[].usable_fraction 0.7,
 roofs[].azimuth_deg 180, digital_maturity 2; finance.discount_rate/plan.* null here are filled by
-``pathways.inputs.config.resolve`` from ``assumptions`` (data/defaults.yaml).
+``pathways.inputs.resolve.resolve`` from ``assumptions`` (data/defaults.yaml).
 """
 from __future__ import annotations
 

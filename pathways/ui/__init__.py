@@ -1,6 +1,6 @@
 """The Streamlit web app: pages in this package, ``app.py`` only calls ``main()``.
 
-Pages call the public API only (``pathways.plan``, ``pathways.pareto``, ``pathways.inputs.config`` validation), through
+Pages call the public API only (``pathways.plan``, ``pathways.pareto``, ``pathways.inputs.resolve`` validation), through
 the caches of ``runs.py``. Texts live in ``texts.py`` (zh / en).
 """
 from __future__ import annotations

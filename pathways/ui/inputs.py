@@ -1,6 +1,6 @@
 """Where a run's inputs come from: example models, uploaded files (saved to a per-session folder so relative
 CSV names keep working), the SME form, scenarios and ``--set`` style overrides; and validation through
-``pathways.inputs.config.resolve`` with the CLI's one-line messages.
+``pathways.inputs.resolve.resolve`` with the CLI's one-line messages.
 """
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ import streamlit as st
 import yaml
 
 from pathways import paths
-from pathways.inputs.config import Resolved, detect_kind, read_yaml, resolve, scenario_dir
+from pathways.inputs.overrides import scenario_dir
+from pathways.inputs.resolve import Resolved, detect_kind, resolve
+from pathways.inputs.yaml_files import read_yaml
 from pathways.errors import InputError
 from pathways.ui.texts import EXAMPLE_ZH, lang, t
 

@@ -28,7 +28,8 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from pathways.inputs.config import scenario_dir
+from pathways.inputs.overrides import scenario_dir
+from pathways.inputs.sweep import load_sweep
 from pathways.errors import InputError
 from pathways.policy import TARGET_METRICS
 from pathways.vocabulary import FAMILIES
@@ -138,7 +139,6 @@ def write_spec(spec: dict) -> Path:
 def _check(path: str, mtime: float) -> dict:
     """What the sweep would run (or the CLI's problem lines): validated like ``pathways policy`` does."""
     del mtime
-    from pathways.batch import load_sweep
     from pathways.policy import policy_settings, with_counterfactuals
 
     try:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import pathways
-from pathways.inputs.config import Resolved
+from pathways.inputs.resolve import Resolved
 
 
 @st.cache_resource(show_spinner=False)
