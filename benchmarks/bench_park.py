@@ -25,7 +25,7 @@ def _peak_rss_mb() -> float:
 def run(n: int, workers: int, time_limit: float, gap: float) -> dict:
     from distributed import Client, LocalCluster
 
-    from pathways.park.master import plan_park
+    from pathways.park.colgen import plan_park
     from pathways.park.generate import generate_park
 
     model = generate_park(n, 1, "Suzhou", "machinery:0.4,electronics:0.3,metal_products:0.3")
@@ -46,7 +46,7 @@ def run(n: int, workers: int, time_limit: float, gap: float) -> dict:
     return {"firms": n, "workers": workers, "seconds": round(wall, 1), "cluster_startup_s": round(startup, 1),
             "status": res.status, "gap": res.gap, "rounds": res.iterations,
             "objective_cny": res.objective_cny, "bound_cny": res.bound_cny,
-            "value_of_clustering_cny": res.value_of_clustering.get("value_cny"),
+            "value_of_clustering_cny": res.value_of_clustering.value_cny if res.value_of_clustering else None,
             "init_s": round(res.park.get("init_seconds", float("nan")), 1),
             "stopped_because": res.park.get("stopped_because"), "history": res.history,
             "driver_peak_mb": round(driver_mb), "worker_peak_mb_max": round(max(worker_mb.values())),

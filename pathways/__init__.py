@@ -27,8 +27,8 @@ def collect(*args, **kwargs):
 
 
 def plan_park(*args, **kwargs):
-    """Plan an industrial park (column generation with a bound); see ``pathways.park.master.plan_park``."""
-    from pathways.park.master import plan_park as _plan_park
+    """Plan an industrial park (column generation with a bound); see ``pathways.park.colgen.plan_park``."""
+    from pathways.park.colgen import plan_park as _plan_park
     return _plan_park(*args, **kwargs)
 
 

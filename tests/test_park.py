@@ -18,11 +18,13 @@ import time
 import numpy as np
 import pytest
 
-from pathways.inputs.config import resolve
+from pathways.inputs.resolve import resolve
 from pathways.errors import InputError
 from pathways.model.evaluator import evaluate
-from pathways.park.master import plan_park
+from pathways.park.colgen import firm_specs, plan_park
+from pathways.park.data import park_data, rollout_queue
 from pathways.park.generate import generate_park
+from pathways.park.master import Master, Prices
 from pathways.site.problem import Action
 from pathways.site.build import build_problem
 
@@ -63,8 +65,8 @@ def brute_force(model: dict) -> float:
     cap = np.asarray(pk.capacity_by_year(), float)
     tgt = np.asarray([np.inf if x is None else x for x in (pk.targets.co2_t_per_year if pk.targets else [None] * T)])
     per_firm = []
-    from pathways.inputs.config import Resolved
-    # roll-out queue (independent of pathways.park.master.rollout_queue): the test firms share one digital maturity,
+    from pathways.inputs.resolve import Resolved
+    # roll-out queue (independent of pathways.park.data.rollout_queue): the test firms share one digital maturity,
     # so the queue is by energy use, largest first; place q may start a later batch in year t >= 2 once the
     # cumulative capacity of years 1..t exceeds q
     earliest = [2] * len(pk.firms)
@@ -170,7 +172,7 @@ def test_without_coupling_the_park_plan_is_the_firms_own_plans():
         mine = sorted((a["option_id"], a["year"]) for a in out["actions"])
         theirs = sorted(zip(alone.actions["option_id"], alone.actions["year"]))
         assert mine == theirs
-    assert res.value_of_clustering["value_cny"] == pytest.approx(0.0, abs=1e-3)
+    assert res.value_of_clustering.value_cny == pytest.approx(0.0, abs=1e-3)
 
 
 def test_invariant_to_renaming_and_reordering_firms():
@@ -239,11 +241,10 @@ def monolithic_optimum(model: dict) -> float:
     capacity, CO2 targets, shared PV with its allocation and value rows), solved by HiGHS to optimality."""
     import pyomo.environ as pyo
     from pyomo.contrib.appsi.solvers import Highs
-    import pathways.park.master as P
     from pathways.park.firm import build_firm
     resolved = resolve(model)
-    d = P.park_data(resolved)
-    specs = P._firm_specs(resolved, d, 60, 1e-6)
+    d = park_data(resolved)
+    specs = firm_specs(resolved, d, 60, 1e-6)
     built = [build_firm(s) for s in specs]
     infos = [b[2] for b in built]
     fms = [b[1] for b in built]
@@ -309,22 +310,21 @@ def test_bound_never_below_the_monolithic_optimum():
 
 # ----------------------------------------------------------------------------------------- bound and kernel
 def _small_park_master(seed: int = 5):
-    import pathways.park.master as P
     from pathways.park.firm import init_firm
     model = generate_park(4, seed, "Suzhou", "machinery:0.5,electronics:0.5")
     resolved = resolve(model)
-    d = P.park_data(resolved)
-    specs = P._firm_specs(resolved, d, 60, 1e-7)
+    d = park_data(resolved)
+    specs = firm_specs(resolved, d, 60, 1e-7)
     inits = [init_firm(f"lag{seed}", s) for s in specs]
-    return P, d, specs, [r["info"] for r in inits], [r["columns"] for r in inits]
+    return d, specs, [r["info"] for r in inits], [r["columns"] for r in inits]
 
 
 def test_lagrangian_bound_equals_lasdon_at_the_lp_duals_and_holds_at_other_duals():
     """L(y) written out row by row equals z_LP + sum_f (P_f - sigma_f) at the LP duals, and at smoothed or
     perturbed duals y >= 0 it is never below the best plan the master MILP finds over the same firms' columns."""
     from pathways.park.firm import price_firm
-    P, d, specs, infos, columns = _small_park_master()
-    master = P.Master(d, infos, columns)
+    d, specs, infos, columns = _small_park_master()
+    master = Master(d, infos, columns)
     lp = master.lp.solve(mip=False, time_limit=30)
     y = lp["y"]
     pr = [master.prices(y, f) for f in range(len(specs))]
@@ -333,7 +333,7 @@ def test_lagrangian_bound_equals_lasdon_at_the_lp_duals_and_holds_at_other_duals
     assert master.lagrangian(y, [o["bound"] for o in out]) == pytest.approx(lasdon, rel=1e-9, abs=1e-3)
     for f, o in enumerate(out):
         columns[f].append(o["column"])
-    best = P.Master(d, infos, columns).lp.solve(mip=True, time_limit=30, gap=1e-9)["objective"]
+    best = Master(d, infos, columns).lp.solve(mip=True, time_limit=30, gap=1e-9)["objective"]
     conv = np.array([isinstance(nm, tuple) and nm[0] == "conv" for nm in master.lp.rname])
     rng = np.random.default_rng(0)
     for scale in (0.5, 2.0, None):
@@ -348,20 +348,24 @@ def test_pricing_kernel_matches_the_pyomo_model():
     """The HiGHS kernel (column costs set from linear forms) solves the same problem as the FirmModel's Pyomo
     objective with the same prices: same optimum, same plan."""
     import pyomo.environ as pyo
-    import pathways.park.master as P
     from pathways.park.firm import Kernel, build_firm
     model = generate_park(3, 7, "Suzhou", "machinery:0.4,electronics:0.3,metal_products:0.3")
     resolved = resolve(model)
-    d = P.park_data(resolved)
+    d = park_data(resolved)
     rng = np.random.default_rng(3)
-    for spec in P._firm_specs(resolved, d, 60, 1e-9):
+    for spec in firm_specs(resolved, d, 60, 1e-9):
         _, fm, _ = build_firm(spec)
         k = Kernel(fm)
         T = fm.T
-        prices = {"pi_pool": list(rng.uniform(0, 0.5, T)), "pi_start": list(rng.uniform(0, 2e5, T)),
-                  "pi_em": list(rng.uniform(0, 300, T)), "pi_energy": list(rng.uniform(0, 50, T)),
-                  "pi_disc": {key: 0.05 for key in fm.by_mt}, "pi_cnt": {key: 1e4 for key in fm.by_mt},
-                  "pi_nopv": 2e4, "pi_ratio": 1e5}
+        prices = Prices(subsidy_pool_cny_per_cny=tuple(rng.uniform(0, 0.5, T)),
+                        park_budget_cny_per_start=tuple(rng.uniform(0, 1e5, T)),
+                        programme_capacity_cny_per_start=tuple(rng.uniform(0, 1e5, T)),
+                        co2_target_cny_per_t=tuple(rng.uniform(0, 150, T)),
+                        co2_intensity_cny_per_t=tuple(rng.uniform(0, 150, T)),
+                        co2_intensity_cny_per_mwh=tuple(rng.uniform(0, 50, T)),
+                        collective_capex_cny_per_cny={key: 0.05 for key in fm.by_mt},
+                        collective_tender_cny_per_firm={key: 1e4 for key in fm.by_mt},
+                        shared_pv_no_own_pv_cny=2e4, shared_pv_load_ratio_cny=1e5)
         fm.set_prices(True, prices)
         ref = fm.solve(time_limit=60, gap=1e-9, threads=1)
         k.set_prices(True, prices)
@@ -374,7 +378,6 @@ def test_pricing_kernel_matches_the_pyomo_model():
 
 
 def test_rollout_queue_by_energy_use_and_maturity():
-    from pathways.park.master import rollout_queue
     # energy ranks (pct): a 1.0, b 0.25, c 0.75, d 0.5; maturity ranks: a 0.375, b 1.0, c 0.375, d 0.75
     # scores: a 0.6875, b 0.625, c 0.5625, d 0.625 -> a, then b and d tied (d has more energy), then c
     queue, earliest = rollout_queue([900, 100, 500, 300], [2, 5, 2, 4], [1, 1, 1, 1], 4)
@@ -453,7 +456,7 @@ def test_firms_not_built_in_time_give_no_bound_and_say_why():
     res = plan_park(model, time_limit=1e-3)
     assert res.status == "time_limit" and res.bound_cny is None and res.gap is None
     assert "no bound: 3 of 3 firms were not priced within the time limit" in res.message
-    assert res.objective_cny == 0.0 and res.totals["firms_in_programme"] == 0
+    assert res.objective_cny == 0.0 and res.totals.firms_in_programme == 0
     full = plan_park(model, time_limit=60)
     assert [t["baseline_t"] for t in res.targets] == pytest.approx([t["baseline_t"] for t in full.targets])
 

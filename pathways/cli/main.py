@@ -21,7 +21,7 @@ COMMANDS = {
     "batch": "pathways.batch:run_batch_cli",
     "results": "pathways.batch:run_results_cli",
     "policy": "pathways.policy:run_policy_cli",
-    "park": "pathways.park.master:run_park",
+    "park": "pathways.park.colgen:run_park",
     "park-generate": "pathways.park.generate:run_generate",
     "examples": "pathways.paths:run_examples",
 }

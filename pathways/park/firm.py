@@ -1,4 +1,5 @@
-"""One firm of a park as a pricing subproblem of the park's column generation (see ``pathways.park.master``).
+"""One firm of a park as a pricing subproblem of the park's column generation (``pathways.park.colgen``; the master
+and its prices: ``pathways.park.master``).
 
 ``FirmModel`` is the firm's own ``PlanModel`` (all its constraint families stay inside) plus the few firm-side
 variables through which the park couples firms:
@@ -12,9 +13,9 @@ variables through which the park couples firms:
 * h = sum_m pv_mode[m] in {0,1}: the firm puts PV on its own roofs (then it gets no allocation of park PV).
 
 The pricing objective is the firm's NPV plus the park subsidy it receives (discounted) minus the dual prices of
-the coupling rows times the firm's use of them (``set_prices``); prices are mutable Params, so the persistent
-HiGHS model is re-solved, never rebuilt. Firms are kept alive per process in ``_CACHE`` (a worker-local cache:
-with Dask each firm is pinned to one worker, so its model is built once per run).
+the coupling rows times the firm's use of them (``set_prices`` of a ``pathways.park.master.Prices``); prices are
+mutable Params, so the persistent HiGHS model is re-solved, never rebuilt. Firms are kept alive per process in
+``_CACHE`` (a worker-local cache: with Dask each firm is pinned to one worker, so its model is built once per run).
 """
 from __future__ import annotations
 
@@ -25,8 +26,13 @@ import numpy as np
 import pyomo.environ as pyo
 
 from pathways.concurrency import HIGHS_LOCK
+from pathways.energy.value import pv_value_curve
 from pathways.model.economics import discount_factors
+from pathways.model.evaluator import evaluate
 from pathways.model.milp import PlanModel, clean_pieces, pin_highs_threads, pwl_pieces
+from pathways.model.planner import actions_table, payback_filter
+from pathways.park.master import Prices
+from pathways.site.build import build_problem
 from pathways.site.problem import OWN_LIKE, Action, Problem
 
 COLLECTIVE_FAMILIES = ("solar", "equipment", "carbon", "digital")
@@ -128,7 +134,9 @@ class FirmModel(PlanModel):
     def _objective(self, min_abatement_t) -> None:
         """max npv + sum_t (df[t-1] - pi_pool[t]) g[t] - sum_t pi_start[t] z[t] - sum_t pi_em[t] em[t]
         + sum_t pi_energy[t] energy_mwh[t] + sum_{m,t} pi_disc[m,t] disc[m,t] + sum pi_cnt[m,t] cnt[m,t]
-        + pi_nopv * (1 - h) + pi_ratio * ratio[T]."""
+        + pi_nopv * (1 - h) + pi_ratio * ratio[T], the pi_* set from a ``Prices`` by ``set_prices``: pool =
+        subsidy_pool_cny_per_cny, start = start_cny, em = emissions_cny_per_t, energy = co2_intensity_cny_per_mwh,
+        disc and cnt = collective_*, nopv and ratio = shared_pv_*."""
         m, p = self.m, self.p
         T = range(1, self.T + 1)
         df = discount_factors(p.econ.discount_rate, self.H)
@@ -155,24 +163,24 @@ class FirmModel(PlanModel):
         expr += m.pi_nopv * (1 - self.has_pv) + m.pi_ratio * self.ratio[self.T]
         m.obj = pyo.Objective(expr=expr, sense=pyo.maximize)
 
-    def set_prices(self, subsidy: bool, prices: dict | None) -> None:
-        """Dual prices of the master; ``subsidy=False`` fixes g = 0 (the firm alone, without the park)."""
+    def set_prices(self, subsidy: bool, prices: Prices | None) -> None:
+        """Dual prices of the master (None: zero); ``subsidy=False`` fixes g = 0 (the firm alone, without the
+        park). The start rules of ``prices`` are the kernel's (``Kernel.set_prices``)."""
         m = self.m
         for t in m.g:
             m.g[t].setub(None if subsidy else 0.0)
-        prices = prices or {}
-        for name in ("pi_pool", "pi_start", "pi_em", "pi_energy"):
-            vals = prices.get(name, [0.0] * self.T)
+        p = prices or Prices.zero(self.T)
+        for name, vals in (("pi_pool", p.subsidy_pool_cny_per_cny), ("pi_start", p.start_cny),
+                           ("pi_em", p.emissions_cny_per_t), ("pi_energy", p.co2_intensity_cny_per_mwh)):
             comp = getattr(m, name)
             for t in range(1, self.T + 1):
                 comp[t] = float(vals[t - 1])
-        for name in ("pi_disc", "pi_cnt"):
-            d = prices.get(name, {})
+        for name, d in (("pi_disc", p.collective_capex_cny_per_cny), ("pi_cnt", p.collective_tender_cny_per_firm)):
             comp = getattr(m, name)
             for k in self.by_mt:
                 comp[k] = float(d.get(k, 0.0))
-        m.pi_nopv = float(prices.get("pi_nopv", 0.0))
-        m.pi_ratio = float(prices.get("pi_ratio", 0.0))
+        m.pi_nopv = float(p.shared_pv_no_own_pv_cny)
+        m.pi_ratio = float(p.shared_pv_load_ratio_cny)
 
 
 def measures_set(measures) -> frozenset:
@@ -243,35 +251,36 @@ class Kernel:
             np.add.at(cost, f[1], w * f[2])
         return w * f[0]
 
-    def set_prices(self, subsidy: bool, prices: dict | None) -> None:
-        """The pricing objective at ``prices`` (``FirmModel.set_prices``); ``subsidy=False``: g = 0 (alone)."""
+    def set_prices(self, subsidy: bool, prices: Prices | None) -> None:
+        """The pricing objective at ``prices`` (``FirmModel.set_prices``; None: zero) and its start rules;
+        ``subsidy=False``: g = 0 (alone)."""
         import highspy
-        p = prices or {}
-        zero = [0.0] * self.T
+        p = prices or Prices.zero(self.T)
+        start, em = p.start_cny, p.emissions_cny_per_t
         cost = np.zeros(self.ncol)
         off = self._add(cost, self.npv, 1.0) + self._add(cost, self.subsidy_npv, 1.0)
         for t in range(self.T):
-            off += self._add(cost, self.g[t], -float(p.get("pi_pool", zero)[t]))
-            off += self._add(cost, self.z[t], -float(p.get("pi_start", zero)[t]))
-            off += self._add(cost, self.em[t], -float(p.get("pi_em", zero)[t]))
-            off += self._add(cost, self.energy[t], float(p.get("pi_energy", zero)[t]))
+            off += self._add(cost, self.g[t], -float(p.subsidy_pool_cny_per_cny[t]))
+            off += self._add(cost, self.z[t], -float(start[t]))
+            off += self._add(cost, self.em[t], -float(em[t]))
+            off += self._add(cost, self.energy[t], float(p.co2_intensity_cny_per_mwh[t]))
         for k in self.disc:
-            off += self._add(cost, self.disc[k], float(p.get("pi_disc", {}).get(k, 0.0)))
-            off += self._add(cost, self.cnt[k], float(p.get("pi_cnt", {}).get(k, 0.0)))
-        nopv = float(p.get("pi_nopv", 0.0))
+            off += self._add(cost, self.disc[k], float(p.collective_capex_cny_per_cny.get(k, 0.0)))
+            off += self._add(cost, self.cnt[k], float(p.collective_tender_cny_per_firm.get(k, 0.0)))
+        nopv = float(p.shared_pv_no_own_pv_cny)
         off += nopv + self._add(cost, self.has_pv, -nopv)
-        off += self._add(cost, self.ratio_T, float(p.get("pi_ratio", 0.0)))
+        off += self._add(cost, self.ratio_T, float(p.shared_pv_load_ratio_cny))
         self.highs.changeColsCost(self.ncol, np.arange(self.ncol, dtype=np.int32), cost)
         self.highs.changeObjectiveOffset(off)
         ub = highspy.kHighsInf if subsidy else 0.0
         self.highs.changeColsBounds(len(self.g_cols), self.g_cols, np.zeros(len(self.g_cols)),
                                     np.full(len(self.g_cols), ub))
-        # roll-out queue: no start in years 2 .. earliest - 1 (``pathways.park.master.rollout_queue``)
-        e = int(p.get("earliest_later_start", 2))
+        # roll-out queue: no start in years 2 .. earliest - 1 (``pathways.park.data.rollout_queue``)
+        e = int(p.earliest_later_start_year)
         z_ub = np.array([1.0 if t == 1 or t >= e else 0.0 for t in range(1, self.T + 1)])
         z_lb = np.zeros(self.T)
-        if p.get("force_start") is not None:        # 0: outside the programme; t: starts in year t
-            z_lb = np.array([1.0 if t == p["force_start"] else 0.0 for t in range(1, self.T + 1)])
+        if p.force_start_year is not None:        # 0: outside the programme; t: starts in year t
+            z_lb = np.array([1.0 if t == p.force_start_year else 0.0 for t in range(1, self.T + 1)])
             z_ub = np.minimum(z_ub, z_lb)
         self.highs.changeColsBounds(self.T, self.z_cols, z_lb, z_ub)
 
@@ -397,9 +406,6 @@ def nothing_column(p: Problem, firm: str) -> Column:
 
 def build_firm(spec: dict) -> tuple[Problem, FirmModel, dict]:
     """The firm's Problem, its FirmModel and the numbers the master needs (no solve)."""
-    from pathways.model.planner import payback_filter
-    from pathways.site.build import build_problem
-
     problem, _ = build_problem(spec["resolved"])
     allowed = payback_filter(problem)
     fm = FirmModel(problem, allowed, spec["collective_measures"], spec["pool_max_cny"], spec["subsidy_share"])
@@ -409,7 +415,6 @@ def build_firm(spec: dict) -> tuple[Problem, FirmModel, dict]:
 def firm_info(spec: dict, problem: Problem, measures=None) -> dict:
     """The numbers the master needs about a firm. ``measures``: its measures open to collective procurement;
     None for a firm that is not built (no park PV allocation, no tenders: it can only do nothing)."""
-    from pathways.energy.value import pv_value_curve
     nothing = nothing_column(problem, spec["firm_id"])
     info = {"firm_id": spec["firm_id"], "annual_kwh": problem.baseline_electricity_kwh,
             "em0_t": nothing.em_t.tolist(), "_nothing": nothing, "baseline_energy_mwh": float(nothing.energy_mwh[0]),
@@ -457,7 +462,6 @@ def init_firm(run: str, spec: dict) -> dict:
     deadline = spec.get("deadline_unix")
     firm = _CACHE.get(key)
     if firm is None and seconds_left(deadline) <= 0:
-        from pathways.site.build import build_problem
         problem, _ = build_problem(spec["resolved"])
         firm = _CACHE[key] = Firm(spec["firm_id"], problem, None, firm_info(spec, problem))
     elif firm is None:
@@ -488,7 +492,7 @@ def init_firm(run: str, spec: dict) -> dict:
     return {"info": info, "columns": cols, "seconds": time.perf_counter() - t0}
 
 
-def price_firm(run: str, firm_id: str, prices: dict, time_limit: float, gap: float,
+def price_firm(run: str, firm_id: str, prices: Prices, time_limit: float, gap: float,
                deadline_unix: float | None = None) -> dict:
     """Re-solve the firm's kernel at the master's prices: the best column, its pricing value and the solver's
     bound on that value (an upper bound on the firm's best reduced cost plus its convexity dual). A firm not
@@ -507,8 +511,6 @@ def price_firm(run: str, firm_id: str, prices: dict, time_limit: float, gap: flo
 
 def report_firm(run: str, firm_id: str, plan: list[Action]) -> dict:
     """Exact evaluation of the chosen plan: the actions table records (plan JSON conventions) and yearly numbers."""
-    from pathways.model.evaluator import evaluate
-    from pathways.model.planner import actions_table
     firm = _CACHE[(run, firm_id)]
     ev = evaluate(firm.problem, plan)
     T = firm.problem.plan_years

@@ -20,10 +20,16 @@ the province's grid factor and the sector's default fuel use), and the modelled 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import yaml
 
+from pathways.energy.load import fuel_use_by_end_use, read_sector_rows, sectors_file
 from pathways.errors import InputError, problem, suggest
+from pathways.reference import tables
+from pathways.reference.catalog import load_catalog
+from pathways.reference.cities import resolve_location
 from pathways.vocabulary import SECTORS
 
 LIGHT_KEEP = ("pv_bapv_metal", "pv_bapv_concrete", "vsd_fans", "vsd_pumps", "compressed_air_upgrade",
@@ -55,22 +61,17 @@ def parse_mix(text: str) -> dict[str, float]:
 
 
 def _sector_numbers(sector: str) -> dict[str, float]:
-    from pathways.energy.load import read_sector_rows, sectors_file
     rows = read_sector_rows(str(sectors_file()))[sector]
     return {k: v[0] for k, v in rows.items()}
 
 
 def _light_disable() -> list[str]:
-    from pathways.reference.catalog import load_catalog
     return sorted(m for m, x in load_catalog().measures.items() if x.scale == "individual" and m not in LIGHT_KEEP)
 
 
 def generate_park(firms: int, seed: int, city: str, mix: dict[str, float] | str, *, name: str | None = None,
                   years: int = 5, target_cut: float = 0.10) -> dict:
     """The park as a plain dict (ready for YAML)."""
-    from pathways.reference import tables
-    from pathways.reference.cities import resolve_location
-    from pathways.energy.load import fuel_use_by_end_use
     if isinstance(mix, str):
         mix = parse_mix(mix)
     if not isinstance(firms, int) or firms < 1 or firms > 5000:
@@ -145,8 +146,6 @@ def header(firms: int, seed: int, city: str, mix: str) -> str:
 
 
 def run_generate(args) -> int:
-    import yaml
-    from pathlib import Path
     if args.out not in (None, "-") and Path(args.out).is_dir():
         raise InputError(problem("--out", args.out, "is a directory; give the path of the YAML file to write"))
     data = generate_park(args.firms, args.seed, args.city, args.mix, name=args.name, target_cut=args.target_cut)

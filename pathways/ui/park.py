@@ -1,6 +1,6 @@
 """Park page: load, upload or generate a park, check it with the CLI's messages, plan it with
 ``pathways.plan_park`` and show the roll-out schedule, shared assets, targets against the plan, per-firm plans,
-the park's spending and the value of clustering (``ParkResult``: lists of dicts, ``totals``,
+the park's spending and the value of clustering (``ParkResult``: lists of dicts, the records ``totals`` and
 ``value_of_clustering``, ``to_dict()``).
 
 The park is planned in this process (``workers=0``) under the time limit set in the page, and cached by the
@@ -17,6 +17,8 @@ import streamlit as st
 import yaml
 
 import pathways
+from pathways.errors import InputError
+from pathways.park.generate import generate_park
 from pathways.ui import charts, runs
 from pathways.ui.downloads import csv_bytes, json_bytes
 from pathways.ui.fmt import MISSING, cny, num, tonnes
@@ -48,9 +50,6 @@ def _finite(x) -> float | None:
 
 # ---------------------------------------------------------------------------------------------- inputs
 def _generate() -> tuple[str | None, list[str]]:
-    from pathways.errors import InputError
-    from pathways.park.generate import generate_park
-
     c = runs.cities()
     lg = lang()
     labels = {r.name_en: (f"{r.name_zh} {r.name_en}" if lg == "zh" else f"{r.name_en} ({r.name_zh})")
@@ -175,18 +174,18 @@ def show_park_result(res) -> None:
     n = len(firms)
     m = st.columns(4)
     m[0].metric(t("pk_npv"), cny(res.objective_cny, lg))
-    m[1].metric(t("pk_value"), cny(vc.get("value_cny"), lg, signed=True),
-                f"{100 * vc['value_frac']:+.1f} %" if _finite(vc.get("value_frac")) is not None else None)
-    m[2].metric(t("pk_in_programme"), f"{totals.get('firms_in_programme', 0)} / {totals.get('firms', n)}")
+    m[1].metric(t("pk_value"), cny(vc.value_cny, lg, signed=True),
+                f"{100 * vc.value_frac:+.1f} %" if _finite(vc.value_frac) is not None else None)
+    m[2].metric(t("pk_in_programme"), f"{totals.firms_in_programme} / {totals.firms}")
     m[3].metric(t("pk_subsidy"), cny(sum(s.get("public_subsidy_paid_cny", 0.0) for s in res.spending), lg))
 
     # value of clustering
     st.subheader(t("pk_value_title"))
-    parts = [("pk_vc_standalone", vc.get("sum_of_standalone_optima_cny")),
-             ("pk_vc_firms", vc.get("of_which_firm_plans_cny")), ("pk_vc_subsidy", vc.get("of_which_park_subsidy_cny")),
-             ("pk_vc_discounts", vc.get("of_which_collective_discounts_cny")),
-             ("pk_vc_assets", vc.get("of_which_park_assets_and_programme_cny")),
-             ("pk_vc_park", vc.get("park_optimum_cny"))]
+    parts = [("pk_vc_standalone", vc.sum_of_standalone_optima_cny),
+             ("pk_vc_firms", vc.of_which_firm_plans_cny), ("pk_vc_subsidy", vc.of_which_park_subsidy_cny),
+             ("pk_vc_discounts", vc.of_which_collective_discounts_cny),
+             ("pk_vc_assets", vc.of_which_park_assets_and_programme_cny),
+             ("pk_vc_park", vc.park_optimum_cny)]
     st.table(pd.DataFrame({t("pk_col_part"): [t(k) for k, _ in parts],
                            t("col_npv"): [cny(v, lg, signed=k not in ("pk_vc_standalone", "pk_vc_park"))
                                           for k, v in parts]}).set_index(t("pk_col_part")))
