@@ -4,8 +4,10 @@ Schemas (``Literal[...]`` of these tuples), the catalog, the load and site build
 and the UI import their word lists from here; ``tests/test_vocabulary.py`` holds them against the data files
 (``data/sectors.csv``, ``data/fuels.csv``, ``data/pv_mounting.csv``, ``data/catalog/*.csv``), checks that every word
 has its English and Chinese label where the report or the UI shows it, and that no other module spells one of these
-lists out again. Labels stay in the text modules (``owner_report.MODE_TEXT``, ``planner.WHY_TEXT``,
-``ui.texts.NAMES``). Adding a word means adding it here, to its data rows and to its labels.
+lists out again. Labels stay in the text modules (``planner.WHY_TEXT``, ``ui.texts.NAMES``). Adding a word means
+adding it here, to its data rows and to its labels. The financing modes are the exception: each is a registered
+record of ``pathways.model.financing`` with its behaviour and its labels, and their names (``FINANCING_MODES``)
+and groups are derived there from the registry.
 
 This module imports nothing from the package: it is the root of the import graph.
 """
@@ -46,28 +48,6 @@ CARRIERS = ("electricity",) + FUEL_CARRIERS
 CARRIER_UNITS = {"electricity": "kWh", "natural_gas": "Nm3", "coal": "t", "diesel": "L", "lpg": "kg",
                  "purchased_steam": "t"}
 
-#: Financing modes of an action (measures.csv `financing_modes`, financing.csv `mode`).
-FINANCING_MODES = ("own", "emc_pv", "roof_lease", "shared_savings", "guaranteed_savings", "energy_cost_hosting",
-                   "finance_lease", "bank_loan")
-
-#: Modes in which the owner pays and holds the asset.
-OWN_LIKE = ("own", "guaranteed_savings", "finance_lease", "bank_loan")
-
-#: Modes that pay an annuity on the financed part of the capex.
-BORROWED = ("finance_lease", "bank_loan")
-
-#: Modes in which an investor pays the capex.
-THIRD_PARTY = ("emc_pv", "roof_lease", "shared_savings", "energy_cost_hosting")
-
-#: Modes only PV can have (sizing rule roof_kwp).
-PV_ONLY_MODES = ("emc_pv", "roof_lease")
-
-#: Modes a site offers for rooftop PV.
-PV_MODES = ("own", "emc_pv", "roof_lease", "finance_lease", "bank_loan")
-
-#: Modes a site offers for storage (shared savings: a storage EMC).
-BATTERY_MODES = ("own", "shared_savings", "finance_lease", "bank_loan")
-
 #: Asset classes: financing terms and tax lives differ by class (measures.csv and financing.csv `asset_class`).
 ASSET_CLASSES = ("pv", "storage", "equipment", "service")
 
@@ -81,6 +61,5 @@ ROOF_TYPES = ("metal", "concrete", "facade")
 MOUNTINGS = ("open_rack", "close_roof", "bipv_roof", "bipv_facade")
 
 __all__ = ["FAMILIES", "SECTORS", "SHIFTS", "ELECTRIC_END_USES", "FUEL_END_USES", "END_USES", "AGGREGATE_END_USES",
-           "MEASURE_END_USES", "FUEL_CARRIERS", "CARRIERS", "CARRIER_UNITS", "FINANCING_MODES", "OWN_LIKE",
-           "BORROWED", "THIRD_PARTY", "PV_ONLY_MODES", "PV_MODES", "BATTERY_MODES", "ASSET_CLASSES", "OBJECTIVES",
+           "MEASURE_END_USES", "FUEL_CARRIERS", "CARRIERS", "CARRIER_UNITS", "ASSET_CLASSES", "OBJECTIVES",
            "ROOF_TYPES", "MOUNTINGS"]

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 
 from pathways import vocabulary as v
+from pathways.model import financing as f          # the financing modes' names and groups, derived from its registry
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "pathways"
 DATA = ROOT / "data"
 WORD_LISTS = {name: getattr(v, name) for name in v.__all__ if isinstance(getattr(v, name), tuple)}
+MODE_LISTS = {name: getattr(f, name) for name in ("FINANCING_MODES", "OWN_LIKE", "BORROWED", "THIRD_PARTY",
+                                                  "PV_ONLY_MODES", "PV_MODES", "BATTERY_MODES")}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -45,13 +48,13 @@ def test_every_word_list_is_documented_and_has_no_repeats():
 
 
 def test_mode_groups_partition_the_modes():
-    assert set(v.OWN_LIKE) | set(v.THIRD_PARTY) == set(v.FINANCING_MODES)
-    assert not set(v.OWN_LIKE) & set(v.THIRD_PARTY)
-    assert set(v.BORROWED) < set(v.OWN_LIKE)
-    assert set(v.PV_ONLY_MODES) < set(v.THIRD_PARTY)
-    assert set(v.PV_MODES) < set(v.FINANCING_MODES) and set(v.PV_ONLY_MODES) < set(v.PV_MODES)
-    assert set(v.BATTERY_MODES) < set(v.FINANCING_MODES) and not set(v.BATTERY_MODES) & set(v.PV_ONLY_MODES)
-    assert "own" in v.PV_MODES and "own" in v.BATTERY_MODES
+    assert set(f.OWN_LIKE) | set(f.THIRD_PARTY) == set(f.FINANCING_MODES)
+    assert not set(f.OWN_LIKE) & set(f.THIRD_PARTY)
+    assert set(f.BORROWED) < set(f.OWN_LIKE)
+    assert set(f.PV_ONLY_MODES) < set(f.THIRD_PARTY)
+    assert set(f.PV_MODES) < set(f.FINANCING_MODES) and set(f.PV_ONLY_MODES) < set(f.PV_MODES)
+    assert set(f.BATTERY_MODES) < set(f.FINANCING_MODES) and not set(f.BATTERY_MODES) & set(f.PV_ONLY_MODES)
+    assert "own" in f.PV_MODES and "own" in f.BATTERY_MODES
 
 
 def test_end_uses_and_carriers_are_built_from_their_parts():
@@ -66,23 +69,21 @@ def test_old_names_are_the_vocabulary_objects():
     """Modules that kept their old names re-export the vocabulary's tuples rather than copies."""
     from pathways.reference import catalog
     from pathways.cli import main as cli
-    from pathways.model import economics
     from pathways.energy import heat as heat_demand
     from pathways.energy import load
     from pathways.site import problem
     from pathways.energy import pv
     from pathways.inputs import schema
     from pathways.site import build as site
-    assert economics.MODES is schema.FINANCING_MODES is catalog.FINANCING_MODES is v.FINANCING_MODES
-    assert economics.OWN_LIKE is problem.OWN_LIKE is v.OWN_LIKE
-    assert (economics.BORROWED, economics.THIRD_PARTY) == (v.BORROWED, v.THIRD_PARTY)
+    from pathways.site import sizing
+    assert schema.FINANCING_MODES is catalog.FINANCING_MODES is f.FINANCING_MODES
     assert schema.FAMILIES is catalog.FAMILIES is v.FAMILIES
     assert schema.SECTORS is load.SECTORS is v.SECTORS
     assert load.SHIFTS is heat_demand.SHIFTS is schema.SHIFTS is v.SHIFTS
     assert site.ELECTRIC_END_USES is load.ELECTRIC_END_USES is catalog.ELECTRIC_END_USES is v.ELECTRIC_END_USES
     assert heat_demand.HEAT_END_USES is load.FUEL_END_USES is v.FUEL_END_USES
     assert catalog.END_USES is v.MEASURE_END_USES and catalog.SCOPE_CARRIERS is v.CARRIERS
-    assert (site.PV_MODES, site.BATTERY_MODES) == (v.PV_MODES, v.BATTERY_MODES)
+    assert (sizing.PV_MODES, sizing.BATTERY_MODES) == (f.PV_MODES, f.BATTERY_MODES)
     assert problem.ASSET_CLASSES is catalog.ASSET_CLASSES is v.ASSET_CLASSES
     assert pv.MOUNTINGS is schema.MOUNTINGS is v.MOUNTINGS
     assert schema.CARRIER_UNITS is v.CARRIER_UNITS
@@ -93,7 +94,7 @@ def test_old_names_are_the_vocabulary_objects():
 def test_schema_literals_are_the_vocabulary():
     from pathways.inputs import schema
     for alias, words in [(schema.Family, v.FAMILIES), (schema.Sector, v.SECTORS),
-                         (schema.FinancingMode, v.FINANCING_MODES), (schema.ElectricEndUse, v.ELECTRIC_END_USES),
+                         (schema.FinancingMode, f.FINANCING_MODES), (schema.ElectricEndUse, v.ELECTRIC_END_USES),
                          (schema.FuelEndUse, v.FUEL_END_USES), (schema.FuelCarrier, v.FUEL_CARRIERS),
                          (schema.Shift, v.SHIFTS), (schema.RoofType, v.ROOF_TYPES), (schema.Mounting, v.MOUNTINGS)]:
         assert typing.get_args(alias) == words
@@ -112,7 +113,7 @@ def string_collections(tree: ast.AST):
 
 
 def test_no_other_module_spells_out_a_word_list():
-    lists = {frozenset(words): name for name, words in WORD_LISTS.items() if len(words) >= 3}
+    lists = {frozenset(words): name for name, words in {**WORD_LISTS, **MODE_LISTS}.items() if len(words) >= 3}
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.name == "vocabulary.py" and path.parent == PACKAGE:
@@ -136,9 +137,9 @@ def test_objectives_in_the_order_the_cli_shows(capsys):
     shown = re.search(r"--objective \{([^}]*)\}", capsys.readouterr().out).group(1)
     assert tuple(shown.split(",")) == v.OBJECTIVES == ("npv", "min-cost", "max-abatement")
     assert build_parser().parse_args(["plan", "m.yaml"]).objective == v.OBJECTIVES[0]
-    from pathways import batch
+    from pathways.inputs import sweep
     from pathways.model import planner
-    assert planner.OBJECTIVES is batch.OBJECTIVES is v.OBJECTIVES
+    assert planner.OBJECTIVES is sweep.OBJECTIVES is v.OBJECTIVES
 
 
 # ------------------------------------------------------------------------------------------ data files
@@ -174,18 +175,18 @@ def test_measures_csv_uses_the_vocabulary():
     table = rows(DATA / "catalog" / "measures.csv")
     assert {r["family"] for r in table} == set(v.FAMILIES)
     modes = [split(r["financing_modes"]) for r in table]
-    assert set().union(*modes) == set(v.FINANCING_MODES)
+    assert set().union(*modes) == set(f.FINANCING_MODES)
     assert {r["end_use"] for r in table} <= set(v.MEASURE_END_USES)
     assert {r["asset_class"] for r in table} == set(v.ASSET_CLASSES)
     assert set().union(*(split(r["roof_types"]) for r in table)) == set(v.ROOF_TYPES)
     assert {r["mounting"] for r in table if r["mounting"]} <= set(v.MOUNTINGS)
     assert {r["replaces_carrier"] for r in table if r["replaces_carrier"]} <= set(v.FUEL_CARRIERS)
     for r, m in zip(table, modes):   # the site offers PV and storage only in these modes: none may be lost
-        allowed = {"roof_kwp": v.PV_MODES, "battery_kwh": v.BATTERY_MODES}.get(r["sizing_rule"])
+        allowed = {"roof_kwp": f.PV_MODES, "battery_kwh": f.BATTERY_MODES}.get(r["sizing_rule"])
         if allowed is not None:
             assert m <= set(allowed), r["measure_id"]
         else:
-            assert not m & set(v.PV_ONLY_MODES), r["measure_id"]
+            assert not m & set(f.PV_ONLY_MODES), r["measure_id"]
 
 
 def test_scope_and_financing_csv_use_the_vocabulary():
@@ -193,11 +194,11 @@ def test_scope_and_financing_csv_use_the_vocabulary():
     assert set().union(*(split(r["end_uses"]) for r in scope)) <= set(v.END_USES)
     assert set().union(*(split(r["carriers"]) for r in scope)) <= set(v.CARRIERS)
     fin = rows(DATA / "catalog" / "financing.csv")
-    assert {r["mode"] for r in fin} == set(v.FINANCING_MODES)
+    assert {r["mode"] for r in fin} == set(f.FINANCING_MODES)
     assert {r["asset_class"] for r in fin} <= {"all", *v.ASSET_CLASSES}
     subsidies = DATA / "catalog" / "interest_subsidies.csv"
     if subsidies.exists():
-        assert {r["mode"] for r in rows(subsidies)} <= set(v.FINANCING_MODES)
+        assert {r["mode"] for r in rows(subsidies)} <= set(f.FINANCING_MODES)
 
 
 # ------------------------------------------------------------------------------------------ labels
@@ -212,18 +213,18 @@ def test_report_labels_every_mode_and_asset_class():
     from pathways.results import owner as owner_report
     from pathways.model import planner
     from pathways.results import report
-    assert_labels(owner_report.MODE_TEXT, v.FINANCING_MODES, "owner_report.MODE_TEXT")
+    assert_labels(owner_report.MODE_TEXT, f.FINANCING_MODES, "owner_report.MODE_TEXT")
     assert report.MODE_TEXT is owner_report.MODE_TEXT
     assert_labels(owner_report.ASSET_CLASSES, v.ASSET_CLASSES, "owner_report.ASSET_CLASSES")
     # why_text names the contract of every mode but own
     why = {lg: planner.WHY_TEXT[lg]["mode"] for lg in ("en", "zh")}
-    assert_labels(why, [m for m in v.FINANCING_MODES if m != "own"], "planner.WHY_TEXT mode")
+    assert_labels(why, [m for m in f.FINANCING_MODES if m != "own"], "planner.WHY_TEXT mode")
 
 
 def test_ui_labels_every_word_it_shows():
     from pathways.ui import texts
     for kind, words in [("sector", v.SECTORS), ("family", v.FAMILIES), ("shifts", v.SHIFTS),
-                        ("carrier", v.FUEL_CARRIERS), ("end_use", v.END_USES), ("mode", v.FINANCING_MODES)]:
+                        ("carrier", v.FUEL_CARRIERS), ("end_use", v.END_USES), ("mode", f.FINANCING_MODES)]:
         assert_labels(texts.NAMES[kind], words, f"ui.texts.NAMES[{kind!r}]")
     for prefix, words in [("obj_", v.OBJECTIVES), ("lever_", v.FAMILIES)]:
         assert_labels({lg: {w: texts.TEXT[lg].get(prefix + w, "") for w in words} for lg in ("en", "zh")}, words,

@@ -38,8 +38,9 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from pathways.errors import InputError, problem, suggest
-from pathways.vocabulary import (CARRIER_UNITS, ELECTRIC_END_USES, FAMILIES, FINANCING_MODES, FUEL_CARRIERS, FUEL_END_USES,
-                         MOUNTINGS, ROOF_TYPES, SECTORS, SHIFTS)
+from pathways.model.financing import FINANCING_MODES
+from pathways.vocabulary import (CARRIER_UNITS, ELECTRIC_END_USES, FAMILIES, FUEL_CARRIERS, FUEL_END_USES, MOUNTINGS,
+                         ROOF_TYPES, SECTORS, SHIFTS)
 
 # ----------------------------------------------------------------------------------------- shared vocabulary
 # the word lists live in pathways.vocabulary (re-exported here: FAMILIES, SECTORS, ... are this module's names too)

@@ -18,34 +18,16 @@ Conventions (also in README.md):
   audits) are renewed the same way. Whoever owns the asset then pays: the owner, except on a leased roof (the
   investor) and within an ESCO or EMC term (the ESCO). The asset in place at point H is credited a straight-line
   residual value, cost basis x (years of its life left after H) / lifetime, to whoever owns it then.
-  ``replacement_schedule`` gives the points. A tenant plans over the years left on its lease
+  ``pathways.model.financing.replacement_schedule`` gives the points. A tenant plans over the years left on its lease
   (``Economics.horizon_years`` = min(H, years left)) and leaves its assets to the landlord: no residual value.
 
-Financing modes (owner's view; terms in data/catalog/financing.csv by mode and asset class, names below):
-
-* ``own``: the owner pays capex less upfront subsidies, receives all savings, pays O&M, receives per-kWh and per-tCO2
-  subsidies and carbon revenue.
-* ``shared_savings``: the ESCO pays capex and O&M for ``term_years`` and keeps ``esco_share_of_savings`` of the
-  energy savings (deemed savings for efficiency measures, measured savings for storage); the owner keeps the rest.
-  Afterwards the asset is the owner's (all savings, O&M). Subsidies go to the investor during the term.
-* ``guaranteed_savings``: the owner pays capex (and gets the subsidies) and receives the savings, which the ESCO
-  guarantees; the ESCO charges ``fee_frac_capex_per_year`` of capex each year of the term.
-* ``energy_cost_hosting``: the owner pays the ESCO a fixed fee of (1 - ``discount_frac``) times the baseline energy
-  cost of the hosted end uses for ``term_years``; the ESCO pays capex and O&M and keeps every saving on those end
-  uses during the term, including the savings of the owner's other measures there. Owner saving on the hosted end
-  uses in the term = ``discount_frac`` x their baseline cost; afterwards the owner has the asset.
-* ``emc_pv``: a third party owns the PV; the owner buys the self-consumed power at (1 - ``discount_frac``) of the
-  grid price for ``term_years``: owner saving = ``discount_frac`` * value of self-consumed kWh; exports and
-  subsidies are the investor's. Afterwards the PV is transferred to the owner.
-* ``roof_lease``: the investor rents the roof: the owner receives ``rent_cny_per_m2_year`` * roof area for
-  ``term_years`` and nothing else.
-* ``finance_lease`` and ``bank_loan``: the owner pays ``down_payment_frac`` of the net capex (capex less upfront
-  subsidy) and an upfront fee of ``fee_frac`` of the financed rest at the start of the action's year, then a
-  constant nominal annuity at the nominal ``interest_rate`` over ``term_years``. Instalments are nominal, so in the
-  real terms of the model the instalment paid at point k is worth annuity x (1 + inflation)^(t - 1 - k) (the loan
-  is taken in year t's money). An interest subsidy (``interest_subsidy_pp`` percentage points of the outstanding
-  balance for ``interest_subsidy_years``) is paid back to the owner. A mode needs at least ``min_ticket_cny``
-  financed (the lender's minimum ticket). Otherwise as ``own``: the owner holds, depreciates and insures the asset.
+Financing modes (who pays the capex, who holds the asset, what each contract pays in its term): one registered
+record per mode in ``pathways.model.financing``, with the replacement schedule that depends on who holds the asset.
+Borrowed money (``finance_lease``, ``bank_loan``): the owner pays a down payment of the net capex (capex less upfront
+subsidy) and an upfront fee on the financed rest at the start of the action's year t, then a constant nominal
+annuity at the nominal interest rate over the term. Instalments are nominal, so in the real terms of the model the
+instalment paid at point k is worth annuity x (1 + inflation)^(t - 1 - k) (the loan is taken in year t's money).
+A lender asks a minimum financed amount (its minimum ticket).
 
 Tax (``Economics.tax_rate``; 0 = the pre-tax view): the owner's yearly corporate income tax changes by
 rate x (yearly owner flows + principal repaid - depreciation), booked at the end of each year; capex is
@@ -74,27 +56,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# the financing modes and their groups (own-like: the owner pays and holds the asset; borrowed: annuity on the
-# financed part; third party: an investor pays the capex) live in pathways.vocabulary
-from pathways.vocabulary import BORROWED, FINANCING_MODES as MODES, OWN_LIKE, THIRD_PARTY  # noqa: F401 (MODES: old name)
-
-# Contract defaults when the catalog's financing table does not give a value (problems built without the catalog,
-# as in tests); the shipped, sourced values are in data/catalog/financing.csv. Estimates from data/params.md
-# sections 3 and 5 (ESTIMATE rows), kept here only as a fallback; the catalog's values win.
-DEFAULT_TERMS: dict[str, dict[str, float]] = {
-    "own": {},
-    "emc_pv": {"discount_frac": 0.15, "term_years": 25},
-    "roof_lease": {"rent_cny_per_m2_year": 5.0, "term_years": 25},
-    "shared_savings": {"esco_share_of_savings": 0.8, "term_years": 5},
-    "guaranteed_savings": {"fee_frac_capex_per_year": 0.02, "term_years": 5},
-    "energy_cost_hosting": {"discount_frac": 0.08, "term_years": 8},
-    "finance_lease": {"down_payment_frac": 0.2, "interest_rate": 0.06, "term_years": 5, "fee_frac": 0.02,
-                      "min_ticket_cny": 500_000.0, "interest_subsidy_pp": 0.0, "interest_subsidy_years": 0},
-    "bank_loan": {"down_payment_frac": 0.3, "interest_rate": 0.045, "term_years": 5, "fee_frac": 0.0,
-                  "min_ticket_cny": 100_000.0, "interest_subsidy_pp": 0.0, "interest_subsidy_years": 0},
-}
-
-
 @dataclass(frozen=True)
 class Economics:
     """Site-wide economic assumptions (all real, except the nominal loan rates in the financing terms)."""
@@ -115,29 +76,6 @@ class Economics:
 def discount_factors(rate: float, horizon_years: int) -> np.ndarray:
     """(1 + r)^-k for k = 0..H."""
     return (1.0 + rate) ** -np.arange(horizon_years + 1, dtype=float)
-
-
-def replacement_schedule(start_year: int, lifetime_years: int, horizon_years: int, mode: str,
-                         term_years: int = 0) -> tuple[list[int], float, bool, bool]:
-    """Replacement points paid by the owner, the residual fraction at H, whether the owner holds the asset at H,
-    and whether the residual is on the first installation (cost basis after subsidy) or a replacement.
-
-    See the module docstring. ``term_years`` is the ESCO/EMC contract term of ``mode`` (0 for own-like modes).
-    """
-    t, L, H = start_year, max(int(lifetime_years), 1), horizon_years
-    owner_modes_in_term = mode not in THIRD_PARTY
-    points = []
-    n = 1
-    while t - 1 + n * L < H:
-        life_year = n * L + 1                   # year of the contract when the replacement starts
-        if mode != "roof_lease" and (owner_modes_in_term or life_year > term_years):
-            points.append(t - 1 + n * L)
-        n += 1
-    last_install = t - 1 + (n - 1) * L
-    left = last_install + L - H
-    years_at_h = H - (t - 1)                   # contract years elapsed at H
-    owner_at_h = mode != "roof_lease" and (owner_modes_in_term or years_at_h > term_years)
-    return points, left / L, owner_at_h, n == 1
 
 
 def irr(flows: np.ndarray, lo: float = -0.99, hi: float = 10.0, tol: float = 1e-13) -> float:
@@ -175,56 +113,6 @@ def annuity_factor(rate: float, years: int) -> float:
     if rate == 0:
         return 1.0 / years
     return rate / (1.0 - (1.0 + rate) ** -years)
-
-
-@dataclass(frozen=True)
-class Financing:
-    """Owner cash of one action per CNY of its net capex (capex less upfront subsidy), on the grid 0..H, and the
-    parts of it the tax needs. Positive = paid by the owner, except ``interest_subsidy`` (received)."""
-
-    upfront: np.ndarray           # own capex or down payment, at point t - 1
-    fees: np.ndarray              # upfront fee on the financed part, at point t - 1
-    instalments: np.ndarray       # real instalments at points t .. t + n - 1
-    interest: np.ndarray          # the interest part of each instalment (real), tax-deductible
-    interest_subsidy: np.ndarray  # interest subsidy received (real)
-
-    @property
-    def principal(self) -> np.ndarray:
-        return self.instalments - self.interest
-
-
-def financing(mode: str, terms: dict[str, float], econ: Economics, start_year: int) -> Financing:
-    """The owner's payments for an action started in plan year ``start_year`` with ``mode`` (module docstring),
-    per CNY of net capex. Third-party modes cost the owner nothing upfront (their payments depend on savings)."""
-    H, t = econ.horizon_years, start_year
-    z = np.zeros(H + 1)
-    upfront, fees, inst, interest, sub = z.copy(), z.copy(), z.copy(), z.copy(), z.copy()
-    if mode in OWN_LIKE and mode not in BORROWED:      # own, guaranteed savings: all upfront
-        upfront[t - 1] = 1.0
-    elif mode in BORROWED:
-        down = float(terms["down_payment_frac"])
-        rate, n = float(terms["interest_rate"]), int(terms["term_years"])
-        financed = 1.0 - down
-        upfront[t - 1] = down
-        fees[t - 1] = float(terms.get("fee_frac", 0.0)) * financed
-        payment = annuity_factor(rate, n) * financed          # nominal, in year-t money
-        balance = financed
-        pp, sub_years = float(terms.get("interest_subsidy_pp", 0.0)), int(terms.get("interest_subsidy_years", 0))
-        taken_in = econ.base_year + t - 1           # a programme helps loans taken within its validity years
-        if econ.base_year and not (terms.get("interest_subsidy_valid_from_year", -np.inf) <= taken_in
-                                   <= terms.get("interest_subsidy_valid_to_year", np.inf)):
-            pp = 0.0
-        for j in range(1, n + 1):
-            k = t - 1 + j
-            if k > H:
-                break
-            deflate = (1.0 + econ.inflation_rate) ** (t - 1 - k)
-            inst[k] = payment * deflate
-            interest[k] = rate * balance * deflate
-            if j <= sub_years:
-                sub[k] = pp * balance * deflate
-            balance -= payment - rate * balance
-    return Financing(upfront, fees, inst, interest, sub)
 
 
 def straight_line(paid_at: int, tax_life_years: int, horizon_years: int) -> np.ndarray:

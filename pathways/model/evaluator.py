@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pathways.model.economics import (OWN_LIKE, cash_payback_years, discount_factors, financing, investment_payback_years,
-                        replacement_schedule, straight_line)
+from pathways.model.economics import cash_payback_years, discount_factors, investment_payback_years, straight_line
+from pathways.model.financing import MODES, ContractYear, replacement_schedule
 from pathways.site.problem import Action, Problem, chains, deemed_saving_cny
 from pathways.energy.value import StorageDispatch
-from pathways.vocabulary import PV_ONLY_MODES
 
 COMPONENTS = ("upfront", "fees", "energy_savings", "om", "services", "esco_payments", "instalments", "subsidy",
               "carbon_revenue", "tax", "replacement", "residual")
@@ -158,9 +157,12 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
     def life_age(j: int, k: int) -> int:
         return (k - plan[j].year) % opts[j].lifetime_years + 1
 
+    modes = [MODES[a.mode] for a in plan]
+    terms = [p.terms(a.mode, o.asset_class) for a, o in zip(plan, opts)]
+    term_years = [mode.term_years(tm) for mode, tm in zip(modes, terms)]
+
     def in_term(j: int, k: int) -> bool:
-        m = plan[j].mode
-        return m not in OWN_LIKE and k - plan[j].year + 1 <= p.term(m, "term_years", opts[j].asset_class)
+        return k - plan[j].year + 1 <= term_years[j]
 
     gross = np.zeros((n_act, H + 1))       # saving of the asset before financing and tax (investment payback)
     upfront_fee = np.zeros(n_act)
@@ -182,7 +184,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
                 if j is None or not alive(j, k):
                     continue
                 o = opts[j]
-                if o.kind == "heat" and end_use == o.heat_end_use:
+                if end_use == o.heat_end_use:      # a heat source: no boosts
                     f = frac
                 else:
                     boost = sum(opts[d].enables.get(o.measure_id, 0.0) for d in active)
@@ -198,7 +200,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
                 scale = (R_mgmt - R) / (R_mgmt - natural)
             for j, o, share in taken:
                 share *= scale if o.chain_rank == 2 else 1.0
-                heat_item = o.kind == "heat" and end_use == o.heat_end_use
+                heat_item = end_use == o.heat_end_use
                 if is_elec:
                     kwh = share * p.electricity_end_uses_kwh[end_use]
                     act_kwh[j, ki] += kwh
@@ -247,7 +249,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
         pv_j = [j for j in active if opts[j].kind == "pv"]
         gen_by = {j: plan[j].size * _perf(p, life_age(j, k)) * p.pv_profiles[opts[j].profile_key]
                   for j in pv_j}
-        serving = [j for j in pv_j if plan[j].mode != "roof_lease"]
+        serving = [j for j in pv_j if modes[j].serves_site]
         gen = sum((gen_by[j] for j in serving), np.zeros(8760))
         self_h = np.minimum(load, gen)
         exp_h = gen - self_h
@@ -296,35 +298,26 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
             af = act_flows[j]
             age = k - a.year + 1
             term = in_term(j, k)
-            terms = p.terms(a.mode, o.asset_class)
             energy = saved_value[j]
-            if a.mode == "shared_savings" and term:
-                if o.kind == "battery":      # storage contracts settle on the measured saving
-                    af["esco_payments"][k] -= terms["esco_share_of_savings"] * energy
-                else:
-                    de, dfuel = deemed_saving_cny(p, o)
-                    af["esco_payments"][k] -= terms["esco_share_of_savings"] * (de * esc_e[ki] + dfuel * esc_f[ki])
-            elif a.mode == "energy_cost_hosting" and term:
-                # the owner pays a fixed fee below the baseline bill of the hosted end uses; every saving on them
-                # (this measure's and the owner's other measures') goes to the ESCO during the term
-                hosted_e, hosted_f = hosted_baseline_cost(p, o)
-                hosted = hosted_e * esc_e[ki] + hosted_f * esc_f[ki]
-                taken = sum(float(saved_on[e].sum()) for e in hosted_end_uses(o) if e in saved_on)
-                af["esco_payments"][k] += terms["discount_frac"] * hosted - taken
-            elif a.mode == "emc_pv" and term:
-                af["esco_payments"][k] -= pv_share[j] * ((1 - terms["discount_frac"]) * self_value + exp_value)
-            elif a.mode == "roof_lease" and term:
-                af["esco_payments"][k] += terms["rent_cny_per_m2_year"] * a.size * o.area_m2_per_unit
-            elif a.mode == "guaranteed_savings" and term:
-                af["fees"][k] -= terms["fee_frac_capex_per_year"] * o.capex_at(a.size)
+            if term:                        # the contract's cash of this year (``pathways.model.financing``)
+                de, dfuel = deemed_saving_cny(p, o)
+                he, hf = hosted_baseline_cost(p, o)
+                year = ContractYear(
+                    capex_cny=o.capex_at(a.size), roof_m2=a.size * o.area_m2_per_unit,
+                    deemed_saving_cny=de * esc_e[ki] + dfuel * esc_f[ki],
+                    hosted_cost_cny=he * esc_e[ki] + hf * esc_f[ki], measured_saving_cny=energy,
+                    hosted_saving_cny=sum(float(saved_on[e].sum()) for e in hosted_end_uses(o) if e in saved_on),
+                    pv_self_cny=pv_share.get(j, 0.0) * self_value, pv_export_cny=pv_share.get(j, 0.0) * exp_value,
+                    storage=o.kind == "battery")
+                for component, cash in modes[j].contract(year, terms[j]).items():
+                    af[component][k] += cash
             af["energy_savings"][k] += energy
-            owner_runs_it = a.mode in OWN_LIKE or not term
-            if owner_runs_it and a.mode != "roof_lease":
+            if modes[j].owner_runs(term):
                 af["om"][k] -= o.om_at(a.size)
             af["services"][k] -= o.annual_cost_cny
             kwh_subsidy = (o.subsidy_cny_per_kwh * float(gen_by[j].sum())
                            if j in gen_by and age <= o.subsidy_years else 0.0)
-            if a.mode in OWN_LIKE:
+            if modes[j].owner_holds:
                 af["subsidy"][k] += kwh_subsidy
             carbon = 0.0
             if o.carbon_credit_share > 0:
@@ -337,13 +330,13 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
         af = act_flows[j]
         capex = o.capex_at(a.size)
         net_capex = capex - o.subsidy_upfront_at(a.size)
-        fin = financing(a.mode, p.terms(a.mode, o.asset_class), econ, a.year)
+        fin = modes[j].capex(terms[j], econ, a.year)
         af["upfront"] -= fin.upfront * net_capex
         af["instalments"] -= fin.instalments * net_capex
         af["subsidy"] += fin.interest_subsidy * net_capex
         upfront_fee[j] = float(fin.fees.sum()) * net_capex
-        term = 0 if a.mode in OWN_LIKE else int(p.term(a.mode, "term_years", o.asset_class))
-        points, left, owner_at_h, first_install = replacement_schedule(a.year, o.lifetime_years, H, a.mode, term)
+        points, left, owner_at_h, first_install = replacement_schedule(a.year, o.lifetime_years, H, a.mode,
+                                                                       term_years[j])
         for point in points:
             af["replacement"][point] -= capex
         if owner_at_h and econ.residual_to_owner:
@@ -355,12 +348,12 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
                                            "instalments", "subsidy", "carbon_revenue"))
             taxable[a.year] -= upfront_fee[j]
             taxable += fin.principal * net_capex
-            if a.mode in OWN_LIKE:
+            if modes[j].owner_holds:
                 taxable -= net_capex * straight_line(a.year - 1, o.tax_depreciation_years, H)
             for point in points:
                 taxable -= capex * straight_line(point, o.tax_depreciation_years, H)
             af["tax"] -= econ.tax_rate * taxable
-            if a.mode in OWN_LIKE:
+            if modes[j].owner_holds:
                 af["tax"][a.year] += o.tax_credit_frac * net_capex
         af["fees"] -= fin.fees * net_capex
         for c in COMPONENTS:
@@ -375,14 +368,14 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
         own_cash = sum(af[c] for c in COMPONENTS if c != "residual")
         results.append(ActionResult(
             action=a, capex_cny=o.capex_at(a.size),
-            subsidy_cny=(o.subsidy_upfront_at(a.size) if a.mode in OWN_LIKE else 0.0) + float(af["subsidy"].sum()),
+            subsidy_cny=(o.subsidy_upfront_at(a.size) if modes[j].owner_holds else 0.0) + float(af["subsidy"].sum()),
             upfront_cny=-float(af["upfront"][a.year - 1]) + upfront_fee[j],
             first_year_net_saving_cny=float(first),
             npv_cny=float(sum(af[c] for c in COMPONENTS) @ df),
             co2_reduction_t_per_year=float(act_co2[j, a.year - 1]),
             electricity_saving_kwh_per_year=float(act_kwh[j, a.year - 1]),
             investment_payback_years=(investment_payback_years(net_capex, gross[j, a.year])
-                                      if a.mode != "roof_lease" else float("nan")),   # the investor's asset
+                                      if modes[j].serves_site else float("nan")),   # the investor's asset
             cash_payback_years=cash_payback_years(own_cash, a.year - 1),
             gross_saving_cny_per_year=float(gross[j, a.year]), flows=af))
     # internal (shadow) carbon price: the site's abatement valued at the escalating price, a site-level flow
@@ -397,7 +390,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
     T = p.plan_years
     # the plan's investment payback counts what is invested on the owner's site and its saving; PV owned and run
     # by a third party (EMC, roof lease) is not the plan's investment (as in the MILP's portfolio_payback)
-    mine = [j for j, a in enumerate(plan) if a.mode not in PV_ONLY_MODES]
+    mine = [j for j in range(n_act) if modes[j].plan_investment]
     net_capex_total = sum(opts[j].capex_at(plan[j].size) - opts[j].subsidy_upfront_at(plan[j].size) for j in mine)
     gross_T = float(gross[mine, T].sum()) if mine else 0.0
     return PlanEvaluation(

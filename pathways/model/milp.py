@@ -3,9 +3,12 @@
 Notation: options o (measure x roof segment or size step), plan years t = 1..T, years k = 1..H, modes m.
 x[o,t,m] in {0,1} adopts option o in year t with mode m; s[o,t,m] >= 0 is its size for PV (kWp) and batteries
 (kWh). a[o,k,g] = sum of x[o,t,m] over the (t,m) with t <= k in contract group g (assets are replaced like for
-like at the end of their lives, so an option adopted stays active to the horizon; g = all; g = ss / host: shared
-savings / energy-cost hosting within the contract term, used for the contract payments, which settle on deemed
-savings, see ``pathways.site.problem.deemed_saving_cny``).
+like at the end of their lives, so an option adopted stays active to the horizon; g = all; g = a mode m whose
+contract settles on the plan's energy (the measured saving of storage, the savings of hosted end uses): the (t,m)
+within its contract term, for the contract payments). The financing modes and their cash formulas are those of
+``pathways.model.financing``: a contract's cash on what is known per action (capex, roof area, deemed saving,
+baseline cost of hosted end uses) enters per column, its coefficients on energy quantities weight the
+linearisations of those quantities.
 
 Energy (exact linearisation of the evaluator's model, ``pathways.site.problem``): for every end use e and plan year
 k = 1..T (later years repeat year T, since the active set no longer changes) the remaining fraction R[e,n,k]
@@ -24,7 +27,7 @@ profile shape; the evaluator reports the exact hourly number and the result says
 Constraint families (one function each below): adopt_at_most_once, exclusive_groups, one_hosting_per_end_use,
 one_pv_mode, prerequisites, roof_area, budget, portfolio_payback, co2_target, chain (energy), management_cap,
 pv_value, battery_value, carbon_revenue. Replacement costs and residual values follow
-``economics.replacement_schedule``.
+``financing.replacement_schedule``.
 Per-action payback limits are applied before the model is built (options or PV sizes beyond the limit are not
 offered; the action is judged alone on the baseline site).
 """
@@ -37,11 +40,11 @@ import numpy as np
 import pyomo.environ as pyo
 
 from pathways.concurrency import HIGHS_LOCK
-from pathways.model.economics import (BORROWED, OWN_LIKE, Financing, discount_factors, financing, replacement_schedule,
-                        straight_line)
-from pathways.model.evaluator import hosted_baseline_cost, hosted_end_uses
+from pathways.energy.value import exact_pv_value, pv_value_curve
+from pathways.model.economics import discount_factors, straight_line
+from pathways.model.financing import MODES, ContractYear, Financing, contract_coefficients, replacement_schedule
+from pathways.model.evaluator import battery_fade, hosted_baseline_cost, hosted_end_uses, pv_reference, storage_dispatch
 from pathways.site.problem import Action, Problem, chains, deemed_saving_cny
-from pathways.vocabulary import PV_ONLY_MODES
 
 GROUPS = ("all",)
 # The constraint families, one method of PlanModel each (docs/methodology.md documents each by this name).
@@ -88,7 +91,6 @@ class SolveResult:
 def pv_curves(problem: Problem, key: str, max_kwp: float) -> dict[str, np.ndarray]:
     """Breakpoints (kWp) of the PV value curve on the baseline load (``pathways.energy.value.pv_value_curve``), with the
     exact total value (CNY/yr), self-consumption value (CNY/yr) and self-consumed kWh at each breakpoint."""
-    from pathways.energy.value import pv_value_curve
     load0 = problem.baseline_electricity_kwh * problem.load_shape
     profile = problem.pv_profiles[key]
     curve = pv_value_curve(profile, load0, problem.price_cny_per_kwh, problem.export_price_cny_per_kwh,
@@ -199,24 +201,35 @@ class PlanModel:
         self.cols = cols
         self.cont_cols = [c for c in cols if p.options[c[0]].continuous]
         self.alive = {}      # (i, k, g) -> list of cols
+        self._coef_cache = {}
         for c in cols:
             i, t, mode = c
             o = p.options[i]
-            term = 0 if mode in OWN_LIKE else int(p.term(mode, "term_years", o.asset_class))
+            term = MODES[mode].term_years(p.terms(mode, o.asset_class))
+            measured = self.energy_coefficient(c, "measured_saving_cny")
+            if measured and o.kind != "battery":
+                raise NotImplementedError(f"financing mode {mode!r} settles on the measured saving of {o.option_id}: "
+                                          "the MILP knows the measured saving of storage only")
+            # g = the mode, within the term of a contract that settles on the plan's energy (storage savings,
+            # the savings of hosted end uses)
+            settles = bool(measured or self.energy_coefficient(c, "hosted_saving_cny"))
             for k in range(t, H + 1):          # replaced like for like at the end of each life
-                age = k - t + 1
-                g = "owner"
-                if mode == "shared_savings" and age <= term:
-                    g = "ss"
-                elif mode == "energy_cost_hosting" and age <= term:
-                    g = "host"
-                self.alive.setdefault((i, k, g), []).append(c)
+                if settles and k - t + 1 <= term:
+                    self.alive.setdefault((i, k, mode), []).append(c)
                 self.alive.setdefault((i, k, "all"), []).append(c)
         self.chain_items = chains(p)
         measure_opts: dict[str, list[int]] = {}
         for i, o in enumerate(p.options):
             measure_opts.setdefault(o.measure_id, []).append(i)
         self.measure_opts = measure_opts
+
+    def energy_coefficient(self, c, basis: str) -> float:
+        """Coefficient of an energy quantity (``financing.ENERGY_BASES``) in the contract cash of column c."""
+        o = self.p.options[c[0]]
+        key = (c[2], o.asset_class, o.kind == "battery")
+        if key not in self._coef_cache:
+            self._coef_cache[key] = contract_coefficients(MODES[c[2]], self.p.terms(c[2], o.asset_class), key[2])
+        return self._coef_cache[key][basis]
 
     def a(self, i: int, k: int, g: str = "all"):
         cols = self.alive.get((i, k, g), [])
@@ -282,10 +295,10 @@ class PlanModel:
 
     def one_hosting_per_end_use(self) -> None:
         """An energy-cost hosting contract covers a whole end use: sum over options acting on end use e of
-        x[o,t,energy_cost_hosting] <= 1."""
+        x[o,t,m] <= 1, m the modes whose contract takes the savings of the hosted end uses."""
         by_end_use: dict[str, list] = {}
         for c in self.cols:
-            if c[2] != "energy_cost_hosting":
+            if not self.energy_coefficient(c, "hosted_saving_cny"):
                 continue
             o = self.p.options[c[0]]
             for e in {e for e, _ in o.effects} | ({o.heat_end_use} if o.heat_end_use else set()):
@@ -326,11 +339,11 @@ class PlanModel:
         self.m.prerequisites = pyo.Constraint(rows, rule=rule)
 
     def roof_area(self) -> None:
-        """sum over PV options o on roof r of area_per_kWp(o) * s[o,t,m] <= usable area of r."""
+        """sum over options o sized on roof r (PV) of area_per_kWp(o) * s[o,t,m] <= usable area of r."""
         roofs: dict[str, list] = {}
         for c in self.cont_cols:
             o = self.p.options[c[0]]
-            if o.kind == "pv" and o.roof_id in self.p.roof_area_m2:
+            if o.roof_id in self.p.roof_area_m2:
                 roofs.setdefault(o.roof_id, []).append(c)
         self.m.roof_area = pyo.Constraint(list(roofs), rule=lambda m, r: sum(
             self.p.options[c[0]].area_m2_per_unit * m.s[c] for c in roofs[r]) <= self.p.roof_area_m2[r])
@@ -342,7 +355,7 @@ class PlanModel:
         for e, items in self.chain_items.items():
             for n, (i, f) in enumerate(items, start=1):
                 o = p.options[i]
-                boosters = [] if o.kind == "heat" and o.heat_end_use == e else [
+                boosters = [] if o.heat_end_use == e else [
                     (d, p.options[d].enables[o.measure_id]) for d in range(len(p.options))
                     if o.measure_id in p.options[d].enables]
                 for k in self.KC:
@@ -387,8 +400,7 @@ class PlanModel:
         # The lower McCormick bound is needed only where a larger w can hurt: heat sources (they add electricity).
         # For every other item more saving never lowers the objective or raises emissions (the PV hypograph
         # slopes satisfy alpha_j <= C0 and gamma_j <= E0), so w settles on its upper bound R_prev * a anyway.
-        heat_w = [key for key in w_idx if p.options[self.chain_items[key[0]][key[1] - 1][0]].kind == "heat"
-                  and p.options[self.chain_items[key[0]][key[1] - 1][0]].heat_end_use == key[0]]
+        heat_w = [key for key in w_idx if p.options[self.chain_items[key[0]][key[1] - 1][0]].heat_end_use == key[0]]
         m.w_ge = pyo.Constraint(heat_w, rule=lambda m, e, n, k, g, d:
                                 m.w[e, n, k, g, d] >= R_prev(e, n, k) - (1 - binary_of(e, n, k, g, d)))
         w_by = {}
@@ -414,7 +426,7 @@ class PlanModel:
                     continue
                 for n, (i, f) in enumerate(items, start=1):
                     o = p.options[i]
-                    if o.kind == "heat" and o.heat_end_use == e and (e, n, k) in w_by:
+                    if o.heat_end_use == e and (e, n, k) in w_by:
                         added += f * p.useful_heat_kwh(o, e) / o.heat_cop * sum(m.w[key] for key in w_by[e, n, k])
             self.added[k] = added
             E = sum(B * self.R_last[e, k] for e, B in p.electricity_end_uses_kwh.items()) + added
@@ -489,7 +501,7 @@ class PlanModel:
                 expr += self.size_alive(i, k, lambda c, age: scale * self._perf((age - 1) % L + 1)
                                         if c[2] in modes else 0.0)
             return expr
-        own_modes = set(OWN_LIKE)
+        own_modes, emc_modes, disc = self.pv_mode_classes(pv_opts)
         # explicit variables for the load ratio (plan years; later years equal year T) and the effective PV
         # capacity keep the many hypograph rows sparse
         m.ratio_v = pyo.Var(self.KC, domain=pyo.NonNegativeReals)
@@ -498,9 +510,8 @@ class PlanModel:
         m.p_own = pyo.Var(self.K, domain=pyo.NonNegativeReals)
         m.p_emc = pyo.Var(self.K, domain=pyo.NonNegativeReals)
         m.p_own_def = pyo.Constraint(self.K, rule=lambda m, k: m.p_own[k] == P(k, own_modes))
-        m.p_emc_def = pyo.Constraint(self.K, rule=lambda m, k: m.p_emc[k] == P(k, {"emc_pv"}))
+        m.p_emc_def = pyo.Constraint(self.K, rule=lambda m, k: m.p_emc[k] == P(k, emc_modes))
         self.P_own, self.P_emc = m.p_own, m.p_emc
-        disc = p.term("emc_pv", "discount_frac")
         J = range(len(full))
         m.pv_value = pyo.Constraint(self.K, J, rule=lambda m, k, j:
                                     m.v[k] <= full[j][0] * self.ratio[k] + full[j][1] * self.P_own[k])
@@ -518,9 +529,33 @@ class PlanModel:
                 if o.subsidy_cny_per_kwh:
                     y = float(p.pv_profiles[o.profile_key].sum())
                     expr += o.subsidy_cny_per_kwh * self.size_alive(
-                        i, k, lambda c, age: y * self._perf(age) if c[2] in own_modes and age <= o.subsidy_years
+                        i, k, lambda c, age: y * self._perf(age) if MODES[c[2]].owner_holds and age <= o.subsidy_years
                         else 0.0)
             self.gen_sub[k] = expr
+
+    def pv_mode_classes(self, pv_opts: list[int]) -> tuple[set[str], set[str], float]:
+        """The PV modes by what the owner keeps of the PV's value in the contract term (``financing.
+        contract_coefficients``): the full value of self-consumed and exported kWh (P_own), a share d of the
+        self-consumed value and no exports (an EMC power purchase: P_emc, valued d x the self-consumption curve in
+        every year), or nothing (the PV does not serve the site); and d."""
+        full, shared, keep = set(), set(), set()
+        for c in self.cols:
+            if c[0] not in pv_opts or not MODES[c[2]].serves_site:
+                continue
+            keep_self = 1.0 + self.energy_coefficient(c, "pv_self_cny")
+            keep_export = 1.0 + self.energy_coefficient(c, "pv_export_cny")
+            if keep_self == keep_export == 1.0:
+                full.add(c[2])
+            elif keep_export == 0.0 and 0.0 <= keep_self < 1.0:
+                shared.add(c[2])
+                keep.add(keep_self)
+            else:
+                raise NotImplementedError(f"financing mode {c[2]!r} keeps {keep_self:g} of the PV's self-consumed "
+                                          f"value and {keep_export:g} of its exports: the MILP knows all, or a share "
+                                          "of the self-consumed value and none of the exports")
+        if len(keep) > 1:
+            raise NotImplementedError(f"PV power purchases at several discounts {sorted(keep)}: the MILP has one")
+        return full, shared, keep.pop() if keep else 0.0
 
     def battery_value(self) -> None:
         """Batteries valued on the plan's own net load, by tangent planes of the joint value of own PV and battery.
@@ -557,7 +592,6 @@ class PlanModel:
         cost). Charging losses: grid import rises by lambda_i S_eff[i,k] in the CO2 rows, lambda_i the LP's net import
         per usable kWh at half the maximum size on the baseline load without PV (approximate: a plan with PV charges
         part from surplus; the evaluator counts each year's dispatch exactly)."""
-        from pathways.model.evaluator import battery_fade, pv_reference, storage_dispatch
         m, p = self.m, self.p
         bat = [i for i, o in enumerate(p.options) if o.kind == "battery"]
         m.bv = pyo.Var(self.K, domain=pyo.NonNegativeReals)
@@ -602,14 +636,18 @@ class PlanModel:
                 for k in self.K:
                     self.bat_import[k] += lam * m.s_eff[i, k]
         m.bv_cap = pyo.Constraint(idx, rule=lambda m, i, k: m.bvi[i, k] <= cmax[i] * m.s_eff[i, k])
-        ss = [(i, k) for (i, k) in idx if (i, k, "ss") in self.alive]
+        # the investor's share of the measured saving in the term of a contract on storage (group g = its mode)
+        share = {(c[0], c[2]): -self.energy_coefficient(c, "measured_saving_cny") for c in self.cols if c[0] in bat}
+        if any(v < 0 for v in share.values()):
+            raise NotImplementedError("a contract that pays the owner on measured storage savings: the MILP bounds "
+                                      "the investor's share from below only")
+        ss = [(i, k, g) for (i, g), v in share.items() if v for k in self.K if (i, k, g) in self.alive]
         m.bat_esco = pyo.Var(ss, domain=pyo.NonNegativeReals)
-        share = {i: p.term("shared_savings", "esco_share_of_savings", p.options[i].asset_class) for i in bat}
-        m.bat_esco_lo = pyo.Constraint(ss, rule=lambda m, i, k: m.bat_esco[i, k] >= share[i] * (
-            m.bvi[i, k] - cmax[i] * smax[i] * (1 - self.a(i, k, "ss"))))
+        m.bat_esco_lo = pyo.Constraint(ss, rule=lambda m, i, k, g: m.bat_esco[i, k, g] >= share[i, g] * (
+            m.bvi[i, k] - cmax[i] * smax[i] * (1 - self.a(i, k, g))))
         esc_e = (1 + p.econ.electricity_escalation) ** (np.arange(1, self.H + 1) - 1)
-        for (i, k) in ss:
-            self.bat_esco[k] = self.bat_esco.get(k, 0) + float(esc_e[k - 1]) * m.bat_esco[i, k]
+        for (i, k, g) in ss:
+            self.bat_esco[k] = self.bat_esco.get(k, 0) + float(esc_e[k - 1]) * m.bat_esco[i, k, g]
 
     def storage_plane(self, i: int, usable_kwh: float, ratio: float, pv_kwp: float
                       ) -> tuple[float, float, float, float]:
@@ -618,8 +656,6 @@ class PlanModel:
         plane a r + b P + c S of V(P, r) + B(S, P, r), B the battery's LP value, equal to it at the point; e = dB/dP
         (the LP's b less the PV plane's), the coefficient of third-party PV, which serves the load without being
         the owner's."""
-        from pathways.model.evaluator import pv_reference, storage_dispatch
-        from pathways.energy.value import exact_pv_value
         p = self.p
         d = storage_dispatch(p, p.options[i]).solve(usable_kwh, ratio, pv_kwp)
         (a, b, c), (a0, b0) = d.plane, d.pv_plane
@@ -649,7 +685,6 @@ class PlanModel:
     def storage_check(self) -> list[dict]:
         """At the current solution, per battery option and year with a battery: the MILP's battery value (what
         v + bvi leaves beyond the own PV's curve value) against the LP's value at the same (S_eff, P, r)."""
-        from pathways.model.evaluator import storage_dispatch
         p, m = self.p, self.m
         out = []
         pv_pieces = pwl_pieces(self.pv_curve["kwp"], self.pv_curve["value_cny"]) if hasattr(self, "pv_curve") else []
@@ -712,10 +747,17 @@ class PlanModel:
         ks = np.arange(1, self.H + 1)
         esc_e = (1 + p.econ.electricity_escalation) ** (ks - 1)
         esc_f = (1 + p.econ.fuel_escalation) ** (ks - 1)
-        rows = [(i, k) for i, o in enumerate(p.options) for k in self.K if (i, k, "host") in self.alive]
+        # the weight of the take in the owner's cash: - the contract's coefficient on the hosted savings (group g =
+        # the mode, within its term)
+        weight = {(c[0], c[2]): -self.energy_coefficient(c, "hosted_saving_cny") for c in self.cols}
+        weight = {key: v for key, v in weight.items() if v}
+        if any(v < 0 for v in weight.values()):
+            raise NotImplementedError("a contract that pays the owner the savings of hosted end uses: the MILP bounds "
+                                      "the take from below only")
+        rows = [(i, k, g) for (i, g) in weight for k in self.K if (i, k, g) in self.alive]
         m.take = pyo.Var(rows, domain=pyo.Reals)
         S, lo, hi = {}, {}, {}
-        for i, k in rows:
+        for i, k in dict.fromkeys((i, k) for i, k, _ in rows):
             kc = min(k, self.T)
             expr, smin, smax = 0, 0.0, 0.0
             for e in hosted_end_uses(p.options[i]):
@@ -729,23 +771,23 @@ class PlanModel:
                     smax += value
                     for n, (j, f) in enumerate(self.chain_items[e], start=1):
                         o = p.options[j]
-                        if o.kind == "heat" and o.heat_end_use == e and (e, n, kc) in self.w_by:
+                        if o.heat_end_use == e and (e, n, kc) in self.w_by:
                             per = avg * esc_e[k - 1] * f * p.useful_heat_kwh(o, e) / o.heat_cop
                             expr -= per * sum(m.w[key] for key in self.w_by[e, n, kc])
                             smin -= per
             S[i, k], lo[i, k], hi[i, k] = expr, smin, smax
-        m.hosting_take = pyo.Constraint(rows, rule=lambda m, i, k: m.take[i, k]
-                                        >= S[i, k] - hi[i, k] * (1 - self.a(i, k, "host")))
-        m.hosting_take_floor = pyo.Constraint(rows, rule=lambda m, i, k:
-                                              m.take[i, k] >= lo[i, k] * self.a(i, k, "host"))
-        self.take_by_k = {k: sum(m.take[i, kk] for (i, kk) in rows if kk == k) for k in self.K}
+        m.hosting_take = pyo.Constraint(rows, rule=lambda m, i, k, g: m.take[i, k, g]
+                                        >= S[i, k] - hi[i, k] * (1 - self.a(i, k, g)))
+        m.hosting_take_floor = pyo.Constraint(rows, rule=lambda m, i, k, g:
+                                              m.take[i, k, g] >= lo[i, k] * self.a(i, k, g))
+        self.take_by_k = {k: sum(weight[i, g] * m.take[i, kk, g] for (i, kk, g) in rows if kk == k) for k in self.K}
 
     # ------------------------------------------------------------------ money
     def _financing(self, c) -> Financing:
         o = self.p.options[c[0]]
         key = (c[2], o.asset_class, c[1])
         if key not in self._fin_cache:
-            self._fin_cache[key] = financing(c[2], self.p.terms(c[2], o.asset_class), self.p.econ, c[1])
+            self._fin_cache[key] = MODES[c[2]].capex(self.p.terms(c[2], o.asset_class), self.p.econ, c[1])
         return self._fin_cache[key]
 
     def net_capex(self, c):
@@ -770,21 +812,9 @@ class PlanModel:
         df = discount_factors(econ.discount_rate, self.H)
         gen_sub = getattr(self, "gen_sub", {})          # per-kWh PV subsidies (pv_value)
         bat_esco = getattr(self, "bat_esco", {})        # investor's share of storage savings (battery_value)
-        # ESCO shares of deemed savings (shared savings of efficiency measures), by year
-        esco: dict[int, object] = {k: 0 for k in self.K}
-        for i, o in enumerate(p.options):
-            if o.kind == "battery":
-                continue
-            de, dfuel = deemed_saving_cny(p, o)
-            if not (de or dfuel):
-                continue
-            share = p.term("shared_savings", "esco_share_of_savings", o.asset_class)
-            for k in self.K:
-                if (i, k, "ss") in self.alive:
-                    esco[k] += share * (de * esc_e[k - 1] + dfuel * esc_f[k - 1]) * self.a(i, k, "ss")
         flow = {k: ee * (C0 * (1 - self.ratio[k]) + m.v[k] + m.u[k] + m.bv[k])
                 + ef * sum(p.fuel_price_cny[c] * (fuel0[c] - self.fuel[k, c]) for c in p.fuel_price_cny)
-                + gen_sub.get(k, 0) + self.cr_by_k[k] - esco[k] - self.take_by_k[k] - bat_esco.get(k, 0)
+                + gen_sub.get(k, 0) + self.cr_by_k[k] - self.take_by_k[k] - bat_esco.get(k, 0)
                 for k, ee, ef in zip(self.K, esc_e, esc_f)}
         # the saving of the owner-financed assets before financing and tax (investment payback)
         gross = {k: ee * (C0 * (1 - self.ratio[k]) + m.v[k] + m.bv[k])
@@ -795,25 +825,31 @@ class PlanModel:
         credit = {k: 0 for k in range(self.H + 1)}
         replacements = residual = 0
         for c in self.cols:
-            i, t, mode = c
+            i, t, name = c
             o = p.options[i]
-            terms = p.terms(mode, o.asset_class)
-            term = 0 if mode in OWN_LIKE else int(terms["term_years"])
+            mode = MODES[name]
+            terms = p.terms(name, o.asset_class)
+            term = mode.term_years(terms)
+            has_contract = any(mode.contract(ContractYear(capex_cny=1.0, roof_m2=1.0, deemed_saving_cny=1.0,
+                                                          hosted_cost_cny=1.0, storage=o.kind == "battery"),
+                                             terms).values())
+            de, dfuel = deemed_saving_cny(p, o) if has_contract else (0.0, 0.0)
+            he, hf = hosted_baseline_cost(p, o) if has_contract else (0.0, 0.0)
             for k in range(t, self.H + 1):
                 in_term = k - t + 1 <= term
                 yearly = 0
-                if (mode in OWN_LIKE or not in_term) and mode != "roof_lease":
+                if mode.owner_runs(in_term):
                     yearly -= o.om_cny_per_year * m.x[c] + o.om_frac_capex_per_year * self.capex(c)
                 yearly -= o.annual_cost_cny * m.x[c]
-                if mode == "guaranteed_savings" and in_term:
-                    yearly -= terms["fee_frac_capex_per_year"] * self.capex(c)
-                if mode == "roof_lease" and in_term:
-                    yearly += terms["rent_cny_per_m2_year"] * o.area_m2_per_unit * self.size(c)
-                if mode == "energy_cost_hosting" and in_term:
-                    he, hf = hosted_baseline_cost(p, o)
-                    yearly += terms["discount_frac"] * (he * esc_e[k - 1] + hf * esc_f[k - 1]) * m.x[c]
+                if in_term and has_contract:  # the contract's cash on what is known per action; its energy
+                    # quantities are in take_by_k, bat_esco and the PV value (``financing.ContractYear``)
+                    year = ContractYear(capex_cny=self.capex(c), roof_m2=o.area_m2_per_unit * self.size(c),
+                                        deemed_saving_cny=(de * esc_e[k - 1] + dfuel * esc_f[k - 1]) * m.x[c],
+                                        hosted_cost_cny=(he * esc_e[k - 1] + hf * esc_f[k - 1]) * m.x[c],
+                                        storage=o.kind == "battery")
+                    yearly += sum(mode.contract(year, terms).values())
                 flow[k] += yearly
-                if mode not in PV_ONLY_MODES:
+                if mode.plan_investment:
                     gross[k] -= o.om_cny_per_year * m.x[c] + o.om_frac_capex_per_year * self.capex(c) \
                         + o.annual_cost_cny * m.x[c]
             fin = self._financing(c)
@@ -824,7 +860,7 @@ class PlanModel:
                 taxable[int(k)] += fin.principal[k] * net
             if fin.fees[t - 1]:
                 taxable[t] -= float(fin.fees[t - 1]) * net
-            points, left, owner_at_h, first = replacement_schedule(t, o.lifetime_years, self.H, mode, term)
+            points, left, owner_at_h, first = replacement_schedule(t, o.lifetime_years, self.H, name, term)
             for q in points:
                 replacements += df[q] * self.capex(c)
                 if q <= self.T - 1:
@@ -837,7 +873,7 @@ class PlanModel:
                     dep += straight_line(q, o.tax_depreciation_years, self.H)
                 for k in np.flatnonzero(dep):
                     taxable[int(k)] -= dep[k] * self.capex(c)
-                if mode in OWN_LIKE:
+                if mode.owner_holds:
                     dep0 = straight_line(t - 1, o.tax_depreciation_years, self.H)
                     for k in np.flatnonzero(dep0):
                         taxable[int(k)] -= dep0[k] * net
@@ -857,7 +893,7 @@ class PlanModel:
     def min_ticket(self) -> None:
         """A lease or loan needs at least ``min_ticket_cny`` financed: net capex(c) >= ticket / (1 - down) x[c]."""
         p, m = self.p, self.m
-        rows = [c for c in self.cols if c[2] in BORROWED]
+        rows = [c for c in self.cols if MODES[c[2]].borrowed]
 
         def rule(m, *c):
             terms = p.terms(c[2], p.options[c[0]].asset_class)
@@ -918,7 +954,7 @@ class PlanModel:
                 rhs += (lim - whole) * self.F[whole + 1]
             self.m.portfolio_payback = pyo.Constraint(expr=sum(self.U.values()) <= rhs)
             return
-        invested = sum(self.net_capex(c) for c in self.cols if c[2] not in PV_ONLY_MODES)
+        invested = sum(self.net_capex(c) for c in self.cols if MODES[c[2]].plan_investment)
         self.m.portfolio_payback = pyo.Constraint(expr=invested <= lim * self.gross[self.T])
 
     def co2_target(self) -> None:

@@ -13,7 +13,8 @@ import pandas as pd
 from pathways.energy.pv import profile_for_station
 from pathways.energy.value import battery_value_curve
 from pathways.errors import InputError, problem as pline, suggest
-from pathways.model.economics import discount_factors, replacement_schedule
+from pathways.model.economics import discount_factors
+from pathways.model.financing import replacement_schedule
 from pathways.reference import tables
 from pathways.reference.catalog import load_catalog
 from pathways.reference.cities import resolve_location

@@ -29,11 +29,12 @@ from pathways.concurrency import HIGHS_LOCK
 from pathways.energy.value import pv_value_curve
 from pathways.model.economics import discount_factors
 from pathways.model.evaluator import evaluate
+from pathways.model.financing import MODES
 from pathways.model.milp import PlanModel, clean_pieces, pin_highs_threads, pwl_pieces
 from pathways.model.planner import actions_table, payback_filter
 from pathways.park.master import Prices
 from pathways.site.build import build_problem
-from pathways.site.problem import OWN_LIKE, Action, Problem
+from pathways.site.problem import Action, Problem
 
 COLLECTIVE_FAMILIES = ("solar", "equipment", "carbon", "digital")
 
@@ -118,7 +119,7 @@ class FirmModel(PlanModel):
         by_mt: dict = {}
         for c in self.cols:
             o = p.options[c[0]]
-            if o.measure_id in measures_set(self.collective_measures) and c[2] in OWN_LIKE:
+            if o.measure_id in measures_set(self.collective_measures) and MODES[c[2]].owner_holds:
                 by_mt.setdefault((o.measure_id, c[1]), []).append(c)
         self.by_mt = by_mt
         cap = {mid: sum(o.capex_at(o.size) for o in p.options if o.measure_id == mid) for mid, _ in by_mt}
