@@ -16,20 +16,8 @@ Data (``data/catalog/``, described in its README.md):
   management or digital measure saves its fraction only on those end uses, and on a fuel end use only on the part
   burnt as one of its carriers (``Measure.acts_on_end_uses``, ``Measure.acts_on_carriers``).
 
-Sizing rules (``Measure.sizing_rule``; the planner relies on them):
-
-* ``roof_kwp``: PV sized continuously per roof segment (cluster PV: per m2 of park land), capex per kWp;
-  ``w_per_m2`` converts area to kWp. Rooftop PV measures share the exclusive group ``roof_pv`` per segment.
-* ``battery_kwh``: continuous, capex per kWh of storage.
-* ``heat_kw``: continuous, sized to the heat demand of its (fuel) end use that it replaces, capex per kW thermal;
-  it covers at most ``max_share_of_heat_demand`` of that heat, draws useful heat / ``cop`` kWh of electricity
-  (``cop`` is an efficiency for electric boilers and furnaces) and saves heat / ``replaced_boiler_efficiency``
-  of the fuel of the carrier in the registry column ``replaces_carrier`` (blank = whichever fuel the end use has).
-* ``end_use_kwh``: scaled to the site's annual consumption of its end use (MWh/yr of electricity, or of fuel
-  energy at LHV for fuel end uses), capex per annual MWh of that end use. Capex per MWh was derived from a capex
-  per kW and typical operating hours; each ``source`` shows the arithmetic.
-* ``fixed``: one-off per site: ``capex_fixed_cny`` + ``capex_cny_per_mwh_site`` x site annual energy (MWh, all
-  carriers at LHV). For a cluster measure "site" means the whole park.
+Sizing rules (``Measure.sizing_rule``): the rules registered in ``pathways.site.sizing`` (what each means and
+what a row of it must give: size unit, asset class, parameters, roof columns, end uses, financing modes).
 
 Savings: ``electricity_saving_frac`` / ``fuel_saving_frac`` apply to the measure's own end use (any sizing rule);
 ``site_energy_saving_frac`` to the end uses and carriers of the measure's row in ``scope.csv``, reduced by
@@ -68,17 +56,15 @@ import pandas as pd
 
 from pathways.paths import DATA_DIR
 from pathways.errors import InputError, problem, suggest
+from pathways.site.sizing import SIZING_RULES
+from pathways.model.financing import FINANCING_MODES, PV_ONLY_MODES
 from pathways.vocabulary import (ASSET_CLASSES, CARRIER_UNITS as ALL_CARRIER_UNITS, CARRIERS, ELECTRIC_END_USES, FAMILIES,
-                         FINANCING_MODES, FUEL_CARRIERS, FUEL_END_USES, MEASURE_END_USES as END_USES, MOUNTINGS,
-                         PV_ONLY_MODES, ROOF_TYPES)
+                         FUEL_CARRIERS, FUEL_END_USES, MEASURE_END_USES as END_USES, MOUNTINGS, ROOF_TYPES)
 
 # ---------------------------------------------------------------------------------------------- vocabulary
 # the domain words (families, end uses, modes, classes, roofs, mountings, carriers) live in pathways.vocabulary
 SCALES = ("individual", "cluster")
-SIZING_RULES = ("roof_kwp", "battery_kwh", "heat_kw", "end_use_kwh", "fixed")
-SIZE_UNITS = {"roof_kwp": "kWp", "battery_kwh": "kWh", "heat_kw": "kW_th", "end_use_kwh": "MWh/yr", "fixed": "site"}
 FINANCING_CLASSES = ("all",) + ASSET_CLASSES                # financing.csv: `all` is the fallback of every class
-CLASS_OF_RULE = {"roof_kwp": "pv", "battery_kwh": "storage"}   # sizing rules that fix the asset class
 CARRIER_UNITS = {c: ALL_CARRIER_UNITS[c] for c in FUEL_CARRIERS}   # fuels only (electricity is not a fuel)
 
 REGISTRY_COLUMNS = ("measure_id", "family", "name_en", "name_zh", "description_en", "sizing_rule", "size_unit",
@@ -150,8 +136,10 @@ PARAMETERS: dict[str, ParamSpec] = {
 for _carrier, _unit in CARRIER_UNITS.items():
     PARAMETERS[f"annual_fuel_saving_{_carrier}"] = ParamSpec(
         f"{_unit}/yr", "any", f"custom measures: absolute {_carrier} saving")
+for _rule in SIZING_RULES.values():     # parameters only a sizing rule reads (pathways.site.sizing)
+    PARAMETERS.update({name: ParamSpec(*spec) for name, spec in _rule.parameters.items()})
 
-# Contract terms in financing.csv (names as used by pathways.model.economics).
+# Contract terms in financing.csv (names as used by the modes of pathways.model.financing).
 FINANCING_PARAMETERS: dict[str, ParamSpec] = {
     "esco_share_of_savings": ParamSpec("fraction", "fraction", "shared savings: ESCO's share during the term"),
     "guaranteed_saving_frac": ParamSpec("fraction", "fraction", "guaranteed savings: share of modelled savings"),
@@ -179,13 +167,6 @@ FINANCING_PARAMETERS: dict[str, ParamSpec] = {
 }
 
 CAPEX_PARAMS = ("capex_cny_per_unit", "capex_fixed_cny", "capex_cny_per_mwh_site")
-REQUIRED_BY_RULE = {
-    "roof_kwp": ("capex_cny_per_unit", "w_per_m2", "degradation_frac_per_year"),
-    "battery_kwh": ("capex_cny_per_unit", "round_trip_efficiency", "duration_h"),
-    "heat_kw": ("capex_cny_per_unit", "cop", "replaced_boiler_efficiency", "max_share_of_heat_demand"),
-    "end_use_kwh": ("capex_cny_per_unit",),
-    "fixed": ("capex_fixed_cny",),
-}
 CUSTOM_KEYS = ("id", "family", "name_en", "name_zh", "description_en", "capex_cny", "annual_electricity_saving_kwh",
                "annual_fuel_saving", "om_cny_per_year", "lifetime_years", "financing_modes", "exclusive_group",
                "prerequisites", "asset_class")
@@ -482,8 +463,9 @@ def _read_registry(rows: _Rows) -> dict[str, tuple[int, dict[str, Any]]]:
                 rows.fail(line, col, r[col], "a non-empty text")
         rows.choice(line, "family", r["family"], FAMILIES)
         rule = rows.choice(line, "sizing_rule", r["sizing_rule"], SIZING_RULES)
-        if rule in SIZE_UNITS and r["size_unit"] != SIZE_UNITS[rule]:
-            rows.fail(line, "size_unit", r["size_unit"], f"{SIZE_UNITS[rule]!r} for sizing_rule {rule}")
+        spec = SIZING_RULES.get(rule)
+        if spec and r["size_unit"] != spec.size_unit:
+            rows.fail(line, "size_unit", r["size_unit"], f"{spec.size_unit!r} for sizing_rule {rule}")
         end_use = rows.choice(line, "end_use", r["end_use"], END_USES)
         rows.choice(line, "scale", r["scale"], SCALES)
         modes = _split(r["financing_modes"])
@@ -491,26 +473,27 @@ def _read_registry(rows: _Rows) -> dict[str, tuple[int, dict[str, Any]]]:
             rows.choice(line, "financing_modes", mode, FINANCING_MODES)
         if "own" not in modes:
             rows.fail(line, "financing_modes", r["financing_modes"], "a list that includes 'own'")
-        if rule != "roof_kwp":
-            for mode in set(modes) & set(PV_ONLY_MODES):
-                rows.fail(line, "financing_modes", mode, "emc_pv and roof_lease only for PV (sizing_rule roof_kwp)")
+        offered = (spec.modes or ()) if spec else ()          # PV-only modes: for the rules that offer them
+        for mode in (set(modes) & set(PV_ONLY_MODES)) - set(offered):
+            rows.fail(line, "financing_modes", mode, "emc_pv and roof_lease only for PV (sizing_rule " + " or ".join(
+                x.name for x in SIZING_RULES.values() if mode in (x.modes or ())) + ")")
         roof_types = _split(r["roof_types"])
         for rt in roof_types:
             rows.choice(line, "roof_types", rt, ROOF_TYPES)
         mounting = r["mounting"] or None
-        if rule == "roof_kwp":
+        if spec and spec.on_roofs:
             rows.choice(line, "mounting", r["mounting"], MOUNTINGS)
         elif mounting or roof_types:
             rows.fail(line, "mounting" if mounting else "roof_types", mounting or r["roof_types"],
-                      "blank unless sizing_rule is roof_kwp")
-        if rule == "heat_kw" and end_use not in FUEL_END_USES:
-            rows.fail(line, "end_use", end_use, "a fuel end use (" + ", ".join(FUEL_END_USES) + ") for heat_kw")
+                      "blank unless sizing_rule is " + " or ".join(x.name for x in SIZING_RULES.values() if x.on_roofs))
+        if spec and spec.end_uses is not None and end_use not in spec.end_uses:
+            rows.fail(line, "end_use", end_use, "one of " + ", ".join(spec.end_uses) + f" for {rule}")
         replaces = r["replaces_carrier"] or None
         if replaces is not None:
             rows.choice(line, "replaces_carrier", replaces, FUEL_CARRIERS)
         asset_class = rows.choice(line, "asset_class", r["asset_class"], ASSET_CLASSES)
-        if rule in CLASS_OF_RULE and asset_class in ASSET_CLASSES and asset_class != CLASS_OF_RULE[rule]:
-            rows.fail(line, "asset_class", asset_class, f"{CLASS_OF_RULE[rule]!r} for sizing_rule {rule}")
+        if spec and spec.asset_class and asset_class in ASSET_CLASSES and asset_class != spec.asset_class:
+            rows.fail(line, "asset_class", asset_class, f"{spec.asset_class!r} for sizing_rule {rule}")
         reg[mid] = (line, {
             "measure_id": mid, "family": r["family"], "name_en": r["name_en"], "name_zh": r["name_zh"],
             "description_en": r["description_en"], "sizing_rule": rule, "size_unit": r["size_unit"],
@@ -555,7 +538,7 @@ def _check_measure(m: Measure, fail) -> None:
         fail("parameter", "no capex", "a capex parameter (" + ", ".join(CAPEX_PARAMS) + ")")
     if "lifetime_years" not in m.params:
         fail("parameter", "no lifetime_years", "a lifetime_years parameter")
-    for name in REQUIRED_BY_RULE.get(m.sizing_rule, ()):
+    for name in SIZING_RULES[m.sizing_rule].required if m.sizing_rule in SIZING_RULES else ():
         if name not in m.params:
             fail("parameter", f"no {name}", f"{name} for sizing_rule {m.sizing_rule}")
     if m.params.get("electricity_saving_frac") and m.end_use in FUEL_END_USES + ("none",):

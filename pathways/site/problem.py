@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pathways.model.economics import DEFAULT_TERMS, Economics
-from pathways.vocabulary import ASSET_CLASSES, OWN_LIKE   # financing terms and tax lives differ by asset class
+from pathways.model.economics import Economics
+from pathways.model.financing import DEFAULT_TERMS
+from pathways.vocabulary import ASSET_CLASSES   # financing terms and tax lives differ by asset class
 
 KINDS = ("chain", "heat", "pv", "battery", "fixed")
-__all__ = ["OWN_LIKE", "ASSET_CLASSES", "Option", "Problem", "Action", "chains", "deemed_saving_cny"]
+__all__ = ["ASSET_CLASSES", "Option", "Problem", "Action", "chains", "deemed_saving_cny"]
 
 
 @dataclass
@@ -55,11 +56,12 @@ class Option:
     size_unit: str = "site"
     capex_cny: float = 0.0               # fixed part of capex
     capex_cny_per_unit: float = 0.0      # pv: per kWp, battery: per kWh
+    kw_per_unit: float = 0.0             # kW (electric or thermal) per size unit, for per-kW subsidies (0: none)
     om_cny_per_year: float = 0.0         # fixed part
     om_frac_capex_per_year: float = 0.0
     annual_cost_cny: float = 0.0         # recurring fee of a service (paid every year it is active)
     effects: tuple[tuple[str, float], ...] = ()   # (end use, saving fraction) of the chain
-    heat_end_use: str = ""
+    heat_end_use: str = ""               # set on heat sources only: the fuel end use it heats
     heat_share: float = 0.0
     heat_cop: float = 1.0
     replaced_efficiency: float = 0.0     # efficiency of the boiler/furnace a heat source replaces (0: carrier default)
@@ -168,7 +170,7 @@ class Problem:
 
     def terms(self, mode: str, asset_class: str = "all") -> dict[str, float]:
         """Contract terms of ``mode`` for an asset class: the class's own rows over the mode's ``all`` rows over
-        the fallback defaults of ``pathways.model.economics.DEFAULT_TERMS``."""
+        the fallback defaults of ``pathways.model.financing.DEFAULT_TERMS``."""
         return {**DEFAULT_TERMS[mode], **self.financing_terms.get((mode, "all"), {}),
                 **self.financing_terms.get((mode, asset_class), {})}
 
@@ -189,7 +191,7 @@ def chains(problem: Problem) -> dict[str, list[tuple[int, float]]]:
         for end_use, frac in o.effects:
             if end_use in out and frac > 0:
                 out[end_use].append((i, frac))
-        if o.kind == "heat" and o.heat_end_use in out and o.heat_share > 0:
+        if o.heat_end_use in out and o.heat_share > 0:
             out[o.heat_end_use].append((i, o.heat_share))
     return out
 
@@ -208,7 +210,7 @@ def deemed_saving_cny(problem: Problem, o: Option) -> tuple[float, float]:
             elec += frac * problem.electricity_end_uses_kwh[end_use] * avg
         elif end_use in problem.fuel_end_uses:
             fuel += frac * sum(v * problem.fuel_price_cny[c] for c, v in problem.fuel_end_uses[end_use].items())
-    if o.kind == "heat" and o.heat_end_use in problem.fuel_end_uses:
+    if o.heat_end_use in problem.fuel_end_uses:
         q = problem.fuel_end_uses[o.heat_end_use]
         fuel += o.heat_share * sum(v * problem.fuel_price_cny[c] for c, v in q.items())
         elec -= o.heat_share * problem.useful_heat_kwh(o, o.heat_end_use) / o.heat_cop * avg
