@@ -50,8 +50,8 @@ def main(repeats: int = 3) -> None:
     for name in MODELS:
         r = pathways.plan(str(ROOT / "models" / f"{name}.yaml"), alternatives=0, explain=0)
         b = r.baseline
-        print(f"| {name} | {r.npv_cny:,.0f} | {b['npv_cny']:,.0f} | {r.totals['cumulative_abatement_t']:,.0f} | "
-              f"{b['cumulative_abatement_t']:,.0f} | {r.solve_seconds:.2f} |")
+        print(f"| {name} | {r.npv_cny:,.0f} | {b.npv_cny:,.0f} | {r.totals['cumulative_abatement_t']:,.0f} | "
+              f"{b.cumulative_abatement_t:,.0f} | {r.solve_seconds:.2f} |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """JSON output shared by the plan, park and batch commands: plain types only, NaN/inf as null."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -8,7 +9,10 @@ import numpy as np
 
 
 def to_jsonable(x: Any) -> Any:
-    """Dicts, lists, numbers and strings with numpy types turned into Python ones; NaN and inf become None."""
+    """Dicts, lists, numbers and strings with numpy types turned into Python ones; NaN and inf become None; a
+    dataclass instance (a typed record) becomes the dict of its fields."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {f.name: to_jsonable(getattr(x, f.name)) for f in dataclasses.fields(x)}
     if isinstance(x, dict):
         return {k if isinstance(k, str) else str(k): to_jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):

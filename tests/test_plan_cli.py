@@ -79,20 +79,20 @@ def test_api_result_is_typed_and_consistent(small_result):
     if not r.linearisation_exact:
         assert "differs from the exact evaluation" in r.message
     # every action has an explanation, and the alternatives are distinct and not better
-    assert {x["option_id"] for x in r.explanations} == set(r.actions["option_id"])
-    sets = [frozenset(r.actions["option_id"])] + [frozenset(a["option_id"] for a in alt["actions"])
+    assert {x.option_id for x in r.explanations} == set(r.actions["option_id"])
+    sets = [frozenset(r.actions["option_id"])] + [frozenset(a.option_id for a in alt.actions)
                                                   for alt in r.alternatives]
     assert len(set(sets)) == len(sets)
     for alt in r.alternatives:
-        assert alt["npv_cny"] <= r.npv_cny + 0.01 * abs(r.npv_cny)
+        assert alt.npv_cny <= r.npv_cny + 0.01 * abs(r.npv_cny)
 
 
 def test_milp_beats_payback_first_baseline(small_result):
     r = small_result
     base = payback_first_baseline(r.problem)
     base_npv = evaluate(r.problem, base).npv_cny
-    assert r.baseline["npv_cny"] == pytest.approx(base_npv, rel=1e-9) or r.baseline["npv_cny"] <= r.npv_cny
-    assert r.npv_cny >= r.baseline["npv_cny"] - 0.005 * abs(r.npv_cny)
+    assert r.baseline.npv_cny == pytest.approx(base_npv, rel=1e-9) or r.baseline.npv_cny <= r.npv_cny
+    assert r.npv_cny >= r.baseline.npv_cny - 0.005 * abs(r.npv_cny)
 
 
 def test_budget_respected(small_result):
@@ -104,9 +104,9 @@ def test_budget_respected(small_result):
 
 def test_rejected_have_break_even(small_result):
     for item in small_result.rejected:
-        assert item["why_not"]
-        if "npv_loss_if_added_cny" in item:
-            assert item["break_even"]
+        assert item.why_not
+        if item.npv_loss_if_added_cny is not None:
+            assert item.break_even
 
 
 def test_validate_checks_measure_ids_against_the_catalog(tmp_path, capsys):

@@ -79,7 +79,7 @@ def test_own_weather_file_replaces_the_station(tmp_path):
     import gzip
     import shutil
 
-    from pathways.inputs.config import resolve
+    from pathways.inputs.resolve import resolve
     from pathways.paths import WEATHER_DIR
     from pathways.energy.pv import profile_for_station
     from pathways.site.build import build_problem
@@ -101,7 +101,7 @@ def test_own_weather_file_replaces_the_station(tmp_path):
 
 
 def test_per_kw_storage_subsidy_is_an_equivalent_capex_share():
-    from pathways.inputs.config import resolve
+    from pathways.inputs.resolve import resolve
     from pathways.model.evaluator import evaluate
     from pathways.site.problem import Action
     from pathways.site.build import build_problem

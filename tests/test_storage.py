@@ -195,7 +195,7 @@ def pv_generation(problem, plan, k):
 def test_milp_battery_value_within_3_percent_of_full_year_dispatch(model):
     """The plan's battery value in the MILP (after the cut rounds) against a full-year hourly dispatch LP of the
     same plan (8,760 h, cyclic over the year) on that year's net load: within 3 % in plan year T."""
-    from pathways.inputs.config import resolve
+    from pathways.inputs.resolve import resolve
     from pathways.model.planner import payback_filter
     from pathways.site.build import build_problem
 

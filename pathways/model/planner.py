@@ -9,70 +9,25 @@ cuts on the set of options), the payback-first baseline, and the constraints tha
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from pathways.inputs.config import Resolved, resolve
-from pathways.model.economics import OWN_LIKE, discount_factors, within_limit
+from pathways.errors import InputError, problem as pline
+from pathways.inputs.resolve import Resolved, resolve
+from pathways.inputs.run_options import check_model_argument, check_run_options
+from pathways.model.economics import discount_factors, within_limit
+from pathways.model.financing import MODES, ContractYear
 from pathways.model.evaluator import PlanEvaluation, evaluate, hosted_baseline_cost, owner_cash_by_year
 from pathways.results.owner import plan_estimates
+from pathways.results.records import Alternative, Baseline, BindingConstraint, Explanation, PlanResult, Rejection
 from pathways.model.warnings import plan_warnings
 from pathways.model.milp import PlanModel, solve_with_storage_cuts
 from pathways.site.problem import Action, Problem, deemed_saving_cny
 from pathways.site.build import SiteContext, build_problem
 from pathways.vocabulary import OBJECTIVES
-
-
-@dataclass
-class PlanResult:
-    """Typed result of one plan; ``to_dict()`` is the documented JSON contract (see README)."""
-
-    status: str                              # optimal | time_limit | infeasible | error
-    objective: str
-    objective_value: float | None
-    npv_cny: float | None                    # exact evaluator NPV of the plan
-    milp_npv_cny: float | None               # the MILP's own (linearised) NPV of the plan
-    linearisation_exact: bool
-    mip_gap: float | None
-    solve_seconds: float
-    total_seconds: float
-    actions: pd.DataFrame
-    emissions_by_year: pd.DataFrame
-    cash_flows: pd.DataFrame
-    totals: dict[str, float]
-    binding_constraints: list[dict]
-    explanations: list[dict]
-    rejected: list[dict]
-    alternatives: list[dict]
-    baseline: dict
-    applied_overrides: list[dict]
-    site: dict
-    message: str = ""
-    evaluation: PlanEvaluation | None = field(default=None, repr=False)
-    problem: Problem | None = field(default=None, repr=False)
-    owner_cash: pd.DataFrame = field(default_factory=pd.DataFrame)   # the owner's cash by year (see evaluator)
-    warnings: list[dict] = field(default_factory=list)               # {code, text_en, text_zh}
-    estimates: list[dict] = field(default_factory=list)              # {figure, value, unit, source}
-
-    def to_dict(self) -> dict[str, Any]:
-        from pathways.jsonio import to_jsonable
-        return to_jsonable({
-            "status": self.status, "objective": self.objective_value, "objective_kind": self.objective,
-            "npv_cny": self.npv_cny, "milp_npv_cny": self.milp_npv_cny,
-            "linearisation_exact": self.linearisation_exact, "mip_gap": self.mip_gap,
-            "solve_seconds": self.solve_seconds, "total_seconds": self.total_seconds,
-            "actions": self.actions.to_dict(orient="records"), "totals": self.totals,
-            "emissions_by_year": self.emissions_by_year.to_dict(orient="records"),
-            "cash_flows": self.cash_flows.to_dict(orient="records"),
-            "binding_constraints": self.binding_constraints, "explanations": self.explanations,
-            "rejected": self.rejected, "alternatives": self.alternatives, "baseline": self.baseline,
-            "applied_overrides": self.applied_overrides, "site": self.site, "message": self.message,
-            "owner_cash": self.owner_cash.to_dict(orient="records"), "warnings": self.warnings,
-            "estimates": self.estimates})
 
 
 # ----------------------------------------------------------------------------------------- payback filter
@@ -82,27 +37,29 @@ def standalone(problem: Problem, option_id: str, mode: str, size: float, year: i
 
 
 def esco_participates(problem: Problem, o, mode: str, size: float | None = None) -> bool:
-    """An ESCO signs a shared-savings or hosting contract only if it recovers its capex and O&M within the term
-    from what the contract pays it (deemed savings; for storage its share of the measured saving of a battery of
-    ``size`` on the baseline site), discounted at the site's rate (an assumption)."""
-    if mode not in ("shared_savings", "energy_cost_hosting"):
+    """An investor signs a contract it must recover (``Mode.investor_must_recover``: shared savings, energy-cost
+    hosting) only if it recovers its capex and O&M within the term from what the mode's contract pays it when the
+    measure saves its deemed saving (for storage: its share of the measured saving of a battery of ``size`` on the
+    baseline site), discounted at the site's rate (an assumption)."""
+    spec = MODES[mode]
+    if not spec.investor_must_recover:
         return True
     econ, terms = problem.econ, problem.terms(mode, o.asset_class)
     if o.kind == "battery":
         size = o.size if size is None else size
-        term = min(int(terms["term_years"]), o.lifetime_years, problem.horizon)
+        term = min(spec.term_years(terms), o.lifetime_years, problem.horizon)
         income = -standalone(problem, o.option_id, mode, size).flows["esco_payments"][1:term + 1]
         k = np.arange(1, term + 1)
         return float(((income - o.om_at(size)) * (1 + econ.discount_rate) ** -k).sum()) >= o.capex_at(size)
-    k = np.arange(1, min(int(terms["term_years"]), o.lifetime_years) + 1)
+    k = np.arange(1, min(spec.term_years(terms), o.lifetime_years) + 1)
+    esc_e, esc_f = (1 + econ.electricity_escalation) ** (k - 1), (1 + econ.fuel_escalation) ** (k - 1)
     de, dfuel = deemed_saving_cny(problem, o)
-    deemed = de * (1 + econ.electricity_escalation) ** (k - 1) + dfuel * (1 + econ.fuel_escalation) ** (k - 1)
-    if mode == "shared_savings":
-        income = terms["esco_share_of_savings"] * deemed
-    else:
-        he, hf = hosted_baseline_cost(problem, o)
-        hosted = he * (1 + econ.electricity_escalation) ** (k - 1) + hf * (1 + econ.fuel_escalation) ** (k - 1)
-        income = deemed - terms["discount_frac"] * hosted
+    he, hf = hosted_baseline_cost(problem, o)
+    deemed = de * esc_e + dfuel * esc_f
+    year = ContractYear(capex_cny=o.capex_at(o.size), roof_m2=o.size * o.area_m2_per_unit, deemed_saving_cny=deemed,
+                        hosted_cost_cny=he * esc_e + hf * esc_f, measured_saving_cny=deemed,
+                        hosted_saving_cny=deemed)
+    income = -sum(spec.contract(year, terms).values())          # what the owner pays the investor
     npv = float(((income - o.om_at(o.size)) * (1 + econ.discount_rate) ** -k).sum()) - o.capex_at(o.size)
     return npv >= 0
 
@@ -117,7 +74,7 @@ def meets_payback(problem: Problem, option_id: str, mode: str, size: float) -> b
         return True
     if problem.payback_basis == "cash":
         return within_limit(standalone(problem, option_id, mode, size).cash_payback_years, limit)
-    if mode not in OWN_LIKE:
+    if not MODES[mode].owner_holds:
         return True
     return within_limit(standalone(problem, option_id, "own", size).investment_payback_years, limit)
 
@@ -207,11 +164,12 @@ def _option_sets(pm: PlanModel, plan: list[Action]) -> pyo.Constraint:
 
 
 def _summary(problem: Problem, plan: list[Action], ev: PlanEvaluation) -> dict:
+    """The fields of a ``PlanSummary`` (the keyword arguments of ``Alternative`` and ``Baseline``)."""
     return {"npv_cny": ev.npv_cny,
             "upfront_cny": float(sum(r.upfront_cny for r in ev.actions)),
             "abatement_t_year_T": float(ev.abatement_t[problem.plan_years - 1]),
             "cumulative_abatement_t": float(ev.abatement_t.sum()),
-            "actions": [{"option_id": a.option_id, "year": a.year, "mode": a.mode, "size": a.size} for a in plan]}
+            "actions": tuple(plan)}
 
 
 def actions_table(problem: Problem, ev: PlanEvaluation) -> pd.DataFrame:
@@ -233,35 +191,41 @@ def actions_table(problem: Problem, ev: PlanEvaluation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def _binding(pm: PlanModel, problem: Problem, plan: list[Action], allowed) -> list[dict]:
+def _slack(con) -> float:
+    """upper - body of a ``<=`` constraint at the solution."""
+    return float(pyo.value(con.upper) - pyo.value(con.body))
+
+
+def _binding(pm: PlanModel, problem: Problem, plan: list[Action], allowed) -> list[BindingConstraint]:
     out = []
     if problem.budget_cny is not None and hasattr(pm.m, "budget"):
         for t in pm.m.budget:
-            con = pm.m.budget[t]
-            slack = float(pyo.value(con.upper) - pyo.value(con.body))
+            slack = _slack(pm.m.budget[t])
             if slack <= 0.005 * max(1.0, float(problem.budget_cny[t - 1])) + 1.0:   # less than 0.5 % left
-                out.append({"family": "budget", "year": int(t), "slack_cny": slack,
-                            "text": f"the owner budget of year {t} is spent in full"})
+                out.append(BindingConstraint(family="budget", year=int(t), slack_cny=slack,
+                                             text=f"the owner budget of year {t} is spent in full"))
     if hasattr(pm.m, "roof_area"):
         for r in pm.m.roof_area:
-            slack = float(pyo.value(pm.m.roof_area[r].upper) - pyo.value(pm.m.roof_area[r].body))
+            slack = _slack(pm.m.roof_area[r])
             if slack <= 1e-3:
-                out.append({"family": "roof_area", "roof_id": r, "slack_m2": slack,
-                            "text": f"roof {r} is fully used"})
+                out.append(BindingConstraint(family="roof_area", roof_id=str(r), slack_m2=slack,
+                                             text=f"roof {r} is fully used"))
     for a in plan:
         cap = (allowed or {}).get((a.option_id, a.mode))
         if cap is not None and a.size >= cap * (1 - 1e-6):
-            out.append({"family": "payback_limit", "option_id": a.option_id,
-                        "text": f"{a.option_id} is capped at {cap:,.0f} by the payback limit"})
+            out.append(BindingConstraint(family="payback_limit", option_id=a.option_id,
+                                         text=f"{a.option_id} is capped at {cap:,.0f} by the payback limit"))
     if hasattr(pm.m, "portfolio_payback"):
-        con = pm.m.portfolio_payback
-        if float(pyo.value(con.upper) - pyo.value(con.body)) <= 1.0:
-            out.append({"family": "portfolio_payback", "text": "the whole plan sits at the portfolio payback limit"})
+        slack = _slack(pm.m.portfolio_payback)
+        if slack <= 1.0:
+            out.append(BindingConstraint(family="portfolio_payback", slack_cny=slack,
+                                         text="the whole plan sits at the portfolio payback limit"))
     if hasattr(pm.m, "co2_target"):
         for t in pm.m.co2_target:
-            con = pm.m.co2_target[t]
-            if float(pyo.value(con.upper) - pyo.value(con.body)) <= 1e-3:
-                out.append({"family": "co2_target", "year": int(t), "text": f"the CO2 target of year {t} binds"})
+            slack = _slack(pm.m.co2_target[t])
+            if slack <= 1e-3:
+                out.append(BindingConstraint(family="co2_target", year=int(t), slack_t=slack,
+                                             text=f"the CO2 target of year {t} binds"))
     return out
 
 
@@ -272,60 +236,51 @@ WHY_TEXT = {
            "needs": "needs {v} first", "negative": "negative on its own, taken because it unlocks or enables others",
            "context": "alone on the baseline site it meets the payback limit; here other measures take part of its"
                       " savings",
-           "mode": {"shared_savings": "an ESCO pays the capex and shares the savings",
-                    "energy_cost_hosting": "an ESCO hosts the energy bill of this end use for a fixed fee",
-                    "emc_pv": "a third party owns the PV and sells its power at a discount",
-                    "roof_lease": "the roof is rented to a PV investor",
-                    "finance_lease": "a finance lease spreads the capex",
-                    "bank_loan": "a bank loan spreads the capex",
-                    "guaranteed_savings": "an ESCO guarantees the savings for a fee"}},
+           "mode": {name: mode.why["en"] for name, mode in MODES.items() if mode.why["en"]}},
     "zh": {"npv": "{h}年净现值 {v:+,.0f} 元", "payback": "投资 {v:.1f} 年回收", "cash_payback": "业主现金 {v:.1f} 年回正", "co2": "年减排 {v:,.1f} 吨CO2",
            "budget": "（当年预算已用尽）", "needs": "需先实施 {v}", "negative": "单独看不盈利，但能解锁或增强其他措施",
            "context": "单独评估满足回收期要求；与其他措施叠加后节省被分摊",
-           "mode": {"shared_savings": "节能服务公司出资并分享节能收益", "energy_cost_hosting": "节能服务公司以固定费用托管该用能环节",
-                    "emc_pv": "第三方投资光伏并以折扣电价售电", "roof_lease": "屋顶出租给光伏投资方",
-                    "finance_lease": "融资租赁分摊投资", "bank_loan": "银行贷款分摊投资", "guaranteed_savings": "节能服务公司保证节能量并收取服务费"}},
+           "mode": {name: mode.why["zh"] for name, mode in MODES.items() if mode.why["zh"]}},
 }
 
 
-def why_text(x: dict, lang: str = "en") -> str:
+def why_text(x: Explanation, lang: str = "en") -> str:
     """One line from the fields of an explanation of a chosen action."""
     t = WHY_TEXT[lang]
-    parts = [t["npv"].format(v=x["npv_cny"], h=x["horizon_years"])]
-    if x["investment_payback_years"] is not None and np.isfinite(x["investment_payback_years"]):
-        parts.append(t["payback"].format(v=x["investment_payback_years"]))
-    if x.get("cash_payback_years") is not None and np.isfinite(x["cash_payback_years"]) \
-            and abs(x["cash_payback_years"] - x["investment_payback_years"]) > 0.05:
-        parts.append(t["cash_payback"].format(v=x["cash_payback_years"]))
-    if x["co2_reduction_t_per_year"] > 0.05:
-        parts.append(t["co2"].format(v=x["co2_reduction_t_per_year"]))
-    if x["mode"] != "own":
-        parts.append(t["mode"].get(x["mode"], x["mode"]) + (t["budget"] if x["budget_binding"] else ""))
-    if x["prerequisites"]:
-        parts.append(t["needs"].format(v=", ".join(x["prerequisites"])))
-    if x["npv_cny"] < 0:
+    parts = [t["npv"].format(v=x.npv_cny, h=x.horizon_years)]
+    if x.investment_payback_years is not None and np.isfinite(x.investment_payback_years):
+        parts.append(t["payback"].format(v=x.investment_payback_years))
+    if x.cash_payback_years is not None and np.isfinite(x.cash_payback_years) \
+            and abs(x.cash_payback_years - x.investment_payback_years) > 0.05:
+        parts.append(t["cash_payback"].format(v=x.cash_payback_years))
+    if x.co2_reduction_t_per_year > 0.05:
+        parts.append(t["co2"].format(v=x.co2_reduction_t_per_year))
+    if t["mode"].get(x.mode):                 # the contract of a financed mode (``Mode.why``)
+        parts.append(t["mode"][x.mode] + (t["budget"] if x.budget_binding else ""))
+    if x.prerequisites:
+        parts.append(t["needs"].format(v=", ".join(x.prerequisites)))
+    if x.npv_cny < 0:
         parts.append(t["negative"])
-    if x["over_payback_in_context"]:
+    if x.over_payback_in_context:
         parts.append(t["context"])
     return "; ".join(parts)
 
 
-def _explain_chosen(problem: Problem, ev: PlanEvaluation, binding: list[dict]) -> list[dict]:
+def _explain_chosen(problem: Problem, ev: PlanEvaluation, binding: list[BindingConstraint]) -> list[Explanation]:
     out = []
-    budget_years = {b["year"] for b in binding if b["family"] == "budget"}
+    budget_years = {b.year for b in binding if b.family == "budget"}
     limit = problem.payback_limit_years
     for r in ev.actions:
         a, o = r.action, problem.option(r.action.option_id)
-        x = {"option_id": a.option_id, "year": a.year, "mode": a.mode, "npv_cny": r.npv_cny,
-             "horizon_years": problem.horizon, "investment_payback_years": r.investment_payback_years,
-             "cash_payback_years": r.cash_payback_years,
-             "co2_reduction_t_per_year": r.co2_reduction_t_per_year, "budget_binding": a.year in budget_years,
-             "prerequisites": list(o.prerequisites),
-             "over_payback_in_context": bool(limit is not None and problem.payback_basis == "investment"
-                                             and a.mode in OWN_LIKE
-                                             and not within_limit(r.investment_payback_years, limit))}
-        x["why"] = why_text(x, "en")
-        out.append(x)
+        x = Explanation(option_id=a.option_id, measure_id=o.measure_id, year=a.year, mode=a.mode, npv_cny=r.npv_cny,
+                        horizon_years=problem.horizon, investment_payback_years=r.investment_payback_years,
+                        cash_payback_years=r.cash_payback_years,
+                        co2_reduction_t_per_year=r.co2_reduction_t_per_year, budget_binding=a.year in budget_years,
+                        prerequisites=tuple(o.prerequisites),
+                        over_payback_in_context=bool(limit is not None and problem.payback_basis == "investment"
+                                                     and MODES[a.mode].owner_holds
+                                                     and not within_limit(r.investment_payback_years, limit)))
+        out.append(replace(x, why=why_text(x, "en")))
     return out
 
 
@@ -347,23 +302,22 @@ WHY_NOT_TEXT = {
 }
 
 
-def why_not_text(x: dict, lang: str = "en") -> tuple[str, str]:
+def why_not_text(x: Rejection, lang: str = "en") -> tuple[str, str]:
     """(why not, break-even) sentences of a rejected measure from its fields."""
     t = WHY_NOT_TEXT[lang]
-    rivals = ", ".join(x.get("rivals", []))
-    reason = t[x["reason"]].format(rivals=rivals, v=-x.get("standalone_npv_cny", 0.0),
-                                   rivals_en=f" (in place of {rivals})" if rivals else "",
-                                   rivals_zh=f"（替代 {rivals}）" if rivals else "")
-    if "break_even_kind" not in x:
+    rivals = ", ".join(x.rivals)
+    reason = t[x.reason_code].format(rivals=rivals, v=-x.standalone_npv_cny,
+                                     rivals_en=f" (in place of {rivals})" if rivals else "",
+                                     rivals_zh=f"（替代 {rivals}）" if rivals else "")
+    if x.break_even_kind is None:
         return reason, ""
-    kind = x["break_even_kind"]
-    be = t[kind].format(v=x.get("break_even_value", 0.0))
-    if x.get("budget_needed_cny", 0) > 0:
-        be += t["budget"].format(t=x["best_year"], v=x["budget_needed_cny"])
+    be = t[x.break_even_kind].format(v=x.capex_cut_pct if x.break_even_kind == "capex" else x.npv_needed_cny)
+    if x.budget_needed_cny:
+        be += t["budget"].format(t=x.best_year, v=x.budget_needed_cny)
     return reason, be
 
 
-def _explain_rejected(problem: Problem, plan: list[Action], plan_npv: float, allowed, n: int) -> list[dict]:
+def _explain_rejected(problem: Problem, plan: list[Action], plan_npv: float, allowed, n: int) -> list[Rejection]:
     """Why the best measures left out are not in the plan, with a break-even.
 
     Each candidate is added to the chosen plan in its best year and mode (replacing a chosen member of its
@@ -386,9 +340,10 @@ def _explain_rejected(problem: Problem, plan: list[Action], plan_npv: float, all
     ranked.sort(key=lambda c: -c[0])
     out = []
     for npv_alone, o, modes, reason in ranked[:n]:
-        item = {"option_id": o.option_id, "family": o.family, "standalone_npv_cny": npv_alone, "reason": reason}
+        item = Rejection(option_id=o.option_id, measure_id=o.measure_id, family=o.family,
+                         standalone_npv_cny=npv_alone, reason_code=reason)
         if modes:
-            rivals = sorted({chosen_groups[g] for g in o.exclusive_groups if g in chosen_groups})
+            rivals = tuple(sorted({chosen_groups[g] for g in o.exclusive_groups if g in chosen_groups}))
             base = [a for a in plan if a.option_id not in rivals]
             trials = []
             for mode in modes:
@@ -399,18 +354,18 @@ def _explain_rejected(problem: Problem, plan: list[Action], plan_npv: float, all
             npv_with, t, mode, size, spare = max(trials)
             loss = plan_npv - npv_with
             capex = o.capex_at(size)
-            item.update(npv_loss_if_added_cny=loss, best_year=t, best_mode=mode, rivals=rivals,
-                        reason=("budget_only" if loss <= 0 else "exclusive" if rivals
-                                else "loses" if npv_alone < 0 else "overlap"),
-                        budget_needed_cny=max(0.0, -spare) if np.isfinite(spare) else 0.0)
+            item = replace(item, npv_loss_if_added_cny=loss, best_year=t, best_mode=mode, rivals=rivals,
+                           reason_code=("budget_only" if loss <= 0 else "exclusive" if rivals
+                                        else "loses" if npv_alone < 0 else "overlap"),
+                           budget_needed_cny=max(0.0, -spare) if np.isfinite(spare) else 0.0)
             if loss <= 0:
-                item.update(break_even_kind="fits", break_even_value=0.0)
-            elif mode in OWN_LIKE and capex > 0 and loss < capex * df[t - 1]:
-                item.update(break_even_kind="capex", break_even_value=100 * loss / (capex * df[t - 1]))
+                item = replace(item, break_even_kind="fits")
+            elif MODES[mode].owner_holds and capex > 0 and loss < capex * df[t - 1]:
+                item = replace(item, break_even_kind="capex", capex_cut_pct=100 * loss / (capex * df[t - 1]))
             else:
-                item.update(break_even_kind="npv", break_even_value=loss)
-        item["why_not"], item["break_even"] = why_not_text(item, "en")
-        out.append(item)
+                item = replace(item, break_even_kind="npv", npv_needed_cny=loss)
+        why_not, break_even = why_not_text(item, "en")
+        out.append(replace(item, why_not=why_not, break_even=break_even))
     return out
 
 
@@ -449,7 +404,6 @@ def plan(model, scenario=(), set_values=(), *, objective: str = "npv", years: in
     'key=value' strings; ``allow_paths`` folders the model's data files may name besides its own (``--allow-path``,
     ``pathways.paths.resolve_model_path``)."""
     t0 = time.perf_counter()          # the time limit bounds the whole call, building included
-    from pathways.inputs.config import check_model_argument, check_run_options
     check_run_options(time_limit=time_limit, gap=gap, years=years, alternatives=alternatives, explain=explain,
                       threads=threads)
     check_model_argument(model, scenario, set_values)
@@ -457,16 +411,13 @@ def plan(model, scenario=(), set_values=(), *, objective: str = "npv", years: in
     resolved = (model if isinstance(model, Resolved)
                 else resolve(model, scenarios, list(set_values), allow_paths=allow_paths))
     if resolved.kind != "site":
-        from pathways.errors import InputError, problem as pline
         raise InputError(pline("kind", resolved.kind, "a site model (use `pathways park` for parks)"))
     problem, ctx = build_problem(resolved, years)
     if co2_target_t is not None:
         problem.co2_target_t = np.asarray(co2_target_t, dtype=float)
     if objective not in OBJECTIVES:
-        from pathways.errors import InputError, problem as pline
         raise InputError(pline("objective", objective, ", ".join(OBJECTIVES)))
     if objective == "min-cost" and problem.co2_target_t is None:
-        from pathways.errors import InputError, problem as pline
         raise InputError(pline("objective", objective, "min-cost needs a CO2 target (targets or co2_target_t)"))
     allowed = payback_filter(problem)
     pm = PlanModel(problem, objective=objective, allowed=allowed)
@@ -488,9 +439,13 @@ def plan_result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective
     empty = pd.DataFrame()
     if res.objective is None:         # no plan at all (an empty plan found by the solver is a plan)
         msg = _infeasibility(pm, problem, t0 + time_limit) if res.status == "infeasible" else res.message
-        return PlanResult(res.status, objective, None, None, None, False, None, res.solve_seconds,
-                          time.perf_counter() - t0, actions_table(problem, evaluate(problem, [])), empty, empty, {},
-                          [], [], [], [], {}, resolved.applied_overrides, site_info, message=msg, problem=problem)
+        return PlanResult(status=res.status, objective=objective, objective_value=None, npv_cny=None,
+                          milp_npv_cny=None, linearisation_exact=False, mip_gap=None,
+                          solve_seconds=res.solve_seconds, total_seconds=time.perf_counter() - t0,
+                          actions=actions_table(problem, evaluate(problem, [])), emissions_by_year=empty,
+                          cash_flows=empty, totals={}, binding_constraints=[], explanations=[], rejected=[],
+                          alternatives=[], baseline=None, applied_overrides=resolved.applied_overrides,
+                          site=site_info, message=msg, problem=problem)
     plan_actions = res.plan
     ev = evaluate(problem, plan_actions)
     milp_npv = pm.npv_value()
@@ -505,7 +460,7 @@ def plan_result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective
                               "abatement_t": ev.abatement_t, "target_t": target,
                               "electricity_kwh": ev.electricity_kwh, "grid_import_kwh": ev.grid_import_kwh,
                               "pv_generation_kwh": ev.pv_generation_kwh})
-    cash = pd.DataFrame({"point": np.arange(H + 1), **{k: v for k, v in ev.flows.items()}})
+    cash = pd.DataFrame({"point": np.arange(H + 1), **{f"{k}_cny": v for k, v in ev.flows.items()}})
     cash["net_cny"] = ev.net_flow_cny
     cash["cumulative_cny"] = cash["net_cny"].cumsum()
     explanations = _explain_chosen(problem, ev, binding)
@@ -523,7 +478,7 @@ def plan_result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective
         if left <= 0:
             notes.append(f"alternative plans dropped after {len(alts)} of {alternatives}: the time limit was used up")
             break
-        prev = plan_actions if not alts else [Action(**a) for a in alts[-1]["actions"]]
+        prev = plan_actions if not alts else list(alts[-1].actions)
         name = f"_nogood_{k}"
         pm.m.add_component(name, _option_sets(pm, prev))
         cuts.append(name)
@@ -531,13 +486,14 @@ def plan_result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective
         if r.status not in ("optimal", "time_limit", "gap_not_reached") or not r.plan:
             break
         ev_alt = evaluate(problem, r.plan)
-        alts.append({"rank": k + 2, **_summary(problem, r.plan, ev_alt), "npv_gap_cny": ev.npv_cny - ev_alt.npv_cny})
+        alts.append(Alternative(rank=k + 2, npv_gap_cny=ev.npv_cny - ev_alt.npv_cny,
+                                **_summary(problem, r.plan, ev_alt)))
     for name in cuts:
         pm.m.del_component(name)
     base_plan = payback_first_baseline(problem, allowed)
     base_ev = evaluate(problem, base_plan)
-    baseline = {"rule": "self-invest in measures by shortest simple payback while each year's budget lasts",
-                **_summary(problem, base_plan, base_ev)}
+    baseline = Baseline(rule="self-invest in measures by shortest simple payback while each year's budget lasts",
+                        **_summary(problem, base_plan, base_ev))
     totals = {"npv_cny": ev.npv_cny, "upfront_cny": float(sum(r.upfront_cny for r in ev.actions)),
               "capex_cny": float(sum(r.capex_cny for r in ev.actions)),
               "subsidy_cny": float(sum(r.subsidy_cny for r in ev.actions)),

@@ -18,22 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pathways.vocabulary import BORROWED
+from pathways.model.financing import MODES
+from pathways.reference.catalog import load_catalog
+from pathways.reference.tables import assumption_sources
 
 CASH_COLUMNS = ["year", "budget_cny", "upfront_cny", "instalments_cny", "fees_cny", "esco_payments_cny",
                 "savings_cny", "tax_cny", "net_cny", "cumulative_cny", "cash_position_cny",
                 "energy_bill_before_cny", "energy_bill_after_cny"]
 
-# the financing modes' names in the owner's words, by language
-MODE_TEXT = {
-    "en": {"own": "self-invest", "emc_pv": "third-party EMC PV", "roof_lease": "roof lease",
-           "shared_savings": "ESCO shared savings", "guaranteed_savings": "ESCO guaranteed savings",
-           "energy_cost_hosting": "energy-cost hosting", "finance_lease": "finance lease",
-           "bank_loan": "bank loan"},
-    "zh": {"own": "自投", "emc_pv": "合同能源管理光伏", "roof_lease": "屋顶租赁", "shared_savings": "节能效益分享",
-           "guaranteed_savings": "节能量保证", "energy_cost_hosting": "能源费用托管", "finance_lease": "融资租赁",
-           "bank_loan": "银行贷款"},
-}
+# the financing modes' names in the owner's words, by language (``pathways.model.financing.Mode.label``)
+MODE_TEXT = {lang: {name: mode.label[lang] for name, mode in MODES.items()} for lang in ("en", "zh")}
 # default assumptions (data/defaults.yaml) a single-site plan uses, by what makes them matter
 ALWAYS_USED = ("finance.discount_rate_real", "finance.electricity_price_escalation_real",
                "finance.fuel_price_escalation_real", "grid.report_year", "grid.factor_decline_per_year")
@@ -279,7 +273,6 @@ def plan_estimates(result, parameters: pd.DataFrame | None = None, financing: pd
     if acts.empty:
         return []
     if parameters is None or financing is None:
-        from pathways.reference.catalog import load_catalog
         cat = load_catalog()
         parameters = cat.parameters_table if parameters is None else parameters
         financing = cat.financing_table if financing is None else financing
@@ -293,7 +286,6 @@ def plan_estimates(result, parameters: pd.DataFrame | None = None, financing: pd
                     "key": f"{r.measure_id}.{r.parameter}", "value": float(r.value), "unit": r.unit,
                     "source": r.source})
     out += _financing_estimates(result, financing)
-    from pathways.reference.tables import assumption_sources
     used = list(ALWAYS_USED)
     ev = result.evaluation
     carbon = ("carbon_revenue", "internal_carbon_price")
@@ -303,7 +295,7 @@ def plan_estimates(result, parameters: pd.DataFrame | None = None, financing: pd
         used += PV_USED
     if acts["family"].isin(MANAGEMENT_FAMILIES).any():
         used.append("savings.management_cap_frac")
-    if acts["mode"].isin(BORROWED).any():             # nominal instalments turned into real money
+    if any(MODES[m].borrowed for m in acts["mode"]):   # nominal instalments turned into real money
         used.append("finance.inflation_rate")
     table = assumption_sources().set_index("key")
     for key in used:

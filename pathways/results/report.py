@@ -12,7 +12,10 @@ import numpy as np
 
 from pathways.errors import EXIT_INFEASIBLE, EXIT_OK, EXIT_SOLVER_ERROR, EXIT_TIME_LIMIT
 from pathways.jsonio import emit_json
-from pathways.results.owner import MODE_TEXT
+from pathways.reference.cities import list_cities
+from pathways.results.owner import (MODE_TEXT, first_steps, measure_label, owner_cash_table, plan_estimates,
+                                    plan_paybacks, size_text, tax_basis, unit_text, warnings_of)
+from pathways.results.records import PlanResult
 
 TEXT = {
     "en": {"title": "Decarbonisation plan", "station": "weather station {id}, {km:.0f} km",
@@ -110,37 +113,35 @@ def _value(v) -> str:
 def _place(s: dict, lang: str) -> str:
     if lang != "zh":
         return f"{s['city']} {s['city_zh']}, {s['province']}"
-    from pathways.reference.cities import list_cities
     c = list_cities()
     hit = c.loc[c["province"] == s["province"], "province_zh"]
     return f"{s['city_zh']}，{hit.iloc[0] if len(hit) else s['province']}"
 
 
-def format_plan(result, lang: str = "en", verbose: bool = False, roofs=None) -> str:
+def format_plan(result: PlanResult, lang: str = "en", verbose: bool = False, roofs=None) -> str:
     """The owner's report as text. ``verbose`` adds the solver's internals; ``roofs`` (the model's roof
     segments) lets a roof's name or description show next to its id."""
-    from pathways.results import owner as rep
     from pathways.model.planner import why_not_text, why_text
     t, modes = TEXT[lang], MODE_TEXT[lang]
     s = result.site
     lines = [f"{t['title']}: {s['name']} ({_place(s, lang)}; "
              + t["station"].format(id=s["station"], km=s["station_distance_km"]) + ")", ""]
-    for w in rep.warnings_of(result):
+    for w in warnings_of(result):
         lines += [f"{t['warning']}: {w['text_zh'] if lang == 'zh' else w['text_en']}"]
-    if rep.warnings_of(result):
+    if warnings_of(result):
         lines.append("")
     if result.status == "infeasible":
         return "\n".join(lines + [result.message])
     p = result.problem
     H = p.horizon if p else 0
-    acts = rep.first_steps(result)
+    acts = first_steps(result)
     if acts.empty:
         lines.append(t["none"])
     else:
         first_year = int(acts["year"].min())
         rows = [[("*" if r["year"] == first_year else " ") + str(r["step"]), str(r["year"]),
-                 rep.measure_label(result, r, lang, roofs), modes.get(r["mode"], r["mode"]),
-                 rep.size_text(r["size"], r["size_unit"], lang), f"{r['upfront_cny']:,.0f}",
+                 measure_label(result, r, lang, roofs), modes.get(r["mode"], r["mode"]),
+                 size_text(r["size"], r["size_unit"], lang), f"{r['upfront_cny']:,.0f}",
                  f"{r['annual_net_savings_cny']:,.0f}", f"{r['npv_cny']:,.0f}",
                  f"{r['co2_reduction_t_per_year']:,.1f}", _years(r["investment_payback_years"], H),
                  _years(r["cash_payback_years"], H)] for _, r in acts.iterrows()]
@@ -148,9 +149,9 @@ def format_plan(result, lang: str = "en", verbose: bool = False, roofs=None) -> 
                                                            "saving", "npv", "co2", "inv_payback", "cash_payback")],
                                           rows, left=4) + [f"({t['first']})"]
     tot = result.totals
-    inv, cash_pb = rep.plan_paybacks(result)
+    inv, cash_pb = plan_paybacks(result)
     lines += ["", t["totals_line"].format(
-        H=H, basis=t["after_tax" if rep.tax_basis(result) == "after_tax" else "before_tax"],
+        H=H, basis=t["after_tax" if tax_basis(result) == "after_tax" else "before_tax"],
         r=p.econ.discount_rate if p else 0.0, npv=tot.get("npv_cny", 0), upfront=tot.get("upfront_cny", 0),
         inv=_years(inv, H), cash=_years(cash_pb, H), T=p.plan_years if p else "",
         abated=tot.get("abatement_t_year_T", 0), base=tot.get("baseline_emissions_t_year1", 0))]
@@ -158,7 +159,7 @@ def format_plan(result, lang: str = "en", verbose: bool = False, roofs=None) -> 
         e = result.emissions_by_year.head(p.plan_years if p else 5)
         lines.append(t["emissions"] + ": " + ", ".join(f"{int(r.year)}: {r.baseline_t:,.0f} -> {r.plan_t:,.0f}"
                                                         for r in e.itertuples()))
-    cash = rep.owner_cash_table(result)
+    cash = owner_cash_table(result)
     if not acts.empty and len(cash):
         cols = [("year", "c_year"), ("budget_cny", "c_budget"), ("upfront_cny", "c_upfront"),
                 ("instalments_cny", "c_instalments"), ("fees_cny", "c_fees"), ("esco_payments_cny", "c_esco"),
@@ -170,47 +171,47 @@ def format_plan(result, lang: str = "en", verbose: bool = False, roofs=None) -> 
                  for c, _ in cols for v in [float(r[c])]] for _, r in cash.iterrows()]
         lines += ["", t["cash"] + ":"] + _table([t[k] for _, k in cols], rows) + [t["cash_note"]]
     if result.binding_constraints:
-        names = {r["option_id"]: rep.measure_label(result, r, lang, roofs) for _, r in acts.iterrows()}
+        names = {r["option_id"]: measure_label(result, r, lang, roofs) for _, r in acts.iterrows()}
         texts = []
         for b in result.binding_constraints:
-            key = f"bind_{b.get('family')}"
-            text = (t[key].format(year=b.get("year", ""), roof_id=b.get("roof_id", ""),
-                                  measure=names.get(b.get("option_id"), b.get("option_id", "")))
-                    if key in t else b.get("text", ""))
+            key = f"bind_{b.family}"
+            text = (t[key].format(year=b.year or "", roof_id=b.roof_id or "",
+                                  measure=names.get(b.option_id, b.option_id or ""))
+                    if key in t else b.text)
             if verbose:
-                text += "".join(f" ({t['slack']} {v:,.3g})" for k, v in b.items() if k.startswith("slack"))
+                text += "".join(f" ({t['slack']} {v:,.3g})" for v in b.slacks().values())
             texts.append(text)
         lines += ["", t["binding"] + ": " + "; ".join(texts)]
-    label = {r["option_id"]: rep.measure_label(result, r, lang, roofs) for _, r in acts.iterrows()}
+    label = {r["option_id"]: measure_label(result, r, lang, roofs) for _, r in acts.iterrows()}
 
     def name_of(oid: str) -> str:
         if oid in label or p is None:
             return label.get(oid, oid)
         o = p.option(oid)
-        return rep.measure_label(result, {"option_id": oid, "name_en": o.name_en or oid, "name_zh": o.name_zh or oid},
+        return measure_label(result, {"option_id": oid, "name_en": o.name_en or oid, "name_zh": o.name_zh or oid},
                                  lang, roofs)
     if result.explanations:
-        lines += ["", t["why"] + ":"] + [f"  {name_of(x['option_id'])} ({t['year']} {x['year']}): {why_text(x, lang)}"
+        lines += ["", t["why"] + ":"] + [f"  {name_of(x.option_id)} ({t['year']} {x.year}): {why_text(x, lang)}"
                                          for x in result.explanations]
     if result.rejected:
         lines += ["", t["why_not"] + ":"]
         for x in result.rejected:
             reason, break_even = why_not_text(x, lang)
-            lines.append(f"  {name_of(x['option_id'])}: {reason}" + (f"; {break_even}" if break_even else ""))
+            lines.append(f"  {name_of(x.option_id)}: {reason}" + (f"; {break_even}" if break_even else ""))
     if result.alternatives:
         lines += ["", t["alternatives"] + ":"] + [
-            "  " + t["alt_line"].format(rank=a["rank"], npv=a["npv_cny"], gap=-a["npv_gap_cny"], n=len(a["actions"]))
+            "  " + t["alt_line"].format(rank=a.rank, npv=a.npv_cny, gap=-a.npv_gap_cny, n=len(a.actions))
             for a in result.alternatives]
     b = result.baseline
-    if b:
+    if b is not None:
         lines += ["", f"{t['baseline']}: " + t["baseline_line"].format(
-            npv=b["npv_cny"], base=b["cumulative_abatement_t"], plan=tot.get("cumulative_abatement_t", 0))]
-    estimates = getattr(result, "estimates", None) or rep.plan_estimates(result)
+            npv=b.npv_cny, base=b.cumulative_abatement_t, plan=tot.get("cumulative_abatement_t", 0))]
+    estimates = getattr(result, "estimates", None) or plan_estimates(result)
     if estimates:
         lines += ["", t["estimates"] + ":"]
         for x in estimates:
             figure = x.get("figure_zh", x["figure"]) if lang == "zh" else x["figure"]
-            lines.append(f"  {figure} = {_value(x['value'])} {rep.unit_text(str(x['unit']), lang)} -- {x['source']}")
+            lines.append(f"  {figure} = {_value(x['value'])} {unit_text(str(x['unit']), lang)} -- {x['source']}")
     # the solver's own words: the status, its gap, the MILP's linearised NPV (only with -v, unless no plan)
     if result.message and (verbose or acts.empty):
         lines += ["", result.message]

@@ -6,6 +6,8 @@ cached call (the same plan with ``alternatives=K``), so they appear below while 
 """
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -13,8 +15,9 @@ import streamlit as st
 from pathways.results import owner as rep
 from pathways.errors import InputError
 from pathways.model.planner import why_not_text, why_text
-from pathways.vocabulary import (FINANCING_MODES, FUEL_CARRIERS, FUEL_END_USES, OBJECTIVES, ROOF_TYPES, SECTORS,
-                          SHIFTS)
+from pathways.results.records import BindingConstraint
+from pathways.model.financing import FINANCING_MODES
+from pathways.vocabulary import FUEL_CARRIERS, FUEL_END_USES, OBJECTIVES, ROOF_TYPES, SECTORS, SHIFTS
 from pathways.ui import charts, runs
 from pathways.ui.compare import action_changes
 from pathways.ui.downloads import plan_downloads
@@ -300,9 +303,9 @@ def _explanations(res) -> None:
     lg = lang()
     st.subheader(t("why"))
     label = {r["option_id"]: rep.measure_label(res, r, lg) for _, r in res.actions.iterrows()}
-    why = [{t("col_year"): x["year"],
-            t("col_measure"): label.get(x["option_id"]) or runs.measure_name(x["option_id"], lg),
-            t("col_why"): why_text(x, lg)} for x in sorted(res.explanations, key=lambda x: x["year"])]
+    why = [{t("col_year"): x.year,
+            t("col_measure"): label.get(x.option_id) or runs.measure_name(x.option_id, lg),
+            t("col_why"): why_text(x, lg)} for x in sorted(res.explanations, key=lambda x: x.year)]
     st.table(pd.DataFrame(why).set_index(t("col_year")))
     if res.binding_constraints:
         st.markdown(f"**{t('binding')}**: " + "; ".join(binding_text(b, lg) for b in res.binding_constraints))
@@ -311,37 +314,36 @@ def _explanations(res) -> None:
         rows = []
         for x in res.rejected:
             reason, break_even = why_not_text(x, lg)
-            rows.append({t("col_measure"): runs.measure_name(x["option_id"], lg),
-                         t("col_npv"): cny(x.get("standalone_npv_cny"), lg),
-                         t("col_year"): str(x.get("best_year", "–")),
-                         t("col_mode"): name("mode", x["best_mode"]) if x.get("best_mode") else "–",
+            rows.append({t("col_measure"): runs.measure_name(x.option_id, lg),
+                         t("col_npv"): cny(x.standalone_npv_cny, lg),
+                         t("col_year"): "–" if x.best_year is None else str(x.best_year),
+                         t("col_mode"): name("mode", x.best_mode) if x.best_mode else "–",
                          t("col_why_not"): reason, t("col_break_even"): break_even or "–"})
         st.table(pd.DataFrame(rows).set_index(t("col_measure")))
 
 
-def binding_text(b: dict, lg: str) -> str:
-    key = f"bind_{b.get('family')}"
+def binding_text(b: BindingConstraint, lg: str) -> str:
+    key = f"bind_{b.family}"
     if key not in TEXT[lg]:
-        return b.get("text", "")
-    return t(key, lg, year=b.get("year", ""), roof_id=b.get("roof_id", ""),
-             measure=runs.measure_name(b.get("option_id", ""), lg))
+        return b.text
+    return t(key, lg, year=b.year or "", roof_id=b.roof_id or "", measure=runs.measure_name(b.option_id or "", lg))
 
 
 def _baseline(res) -> None:
     lg = lang()
     b, tot = res.baseline, res.totals
-    if not b:
+    if b is None:
         return
     st.subheader(t("baseline_title"))
     c = st.columns(4)
     c[0].metric(t("plan_npv"), cny(tot["npv_cny"], lg))
-    c[1].metric(t("base_npv"), cny(b["npv_cny"], lg), cny(tot["npv_cny"] - b["npv_cny"], lg, signed=True))
+    c[1].metric(t("base_npv"), cny(b.npv_cny, lg), cny(tot["npv_cny"] - b.npv_cny, lg, signed=True))
     c[2].metric(t("plan_cum"), tonnes(tot["cumulative_abatement_t"], lg))
-    c[3].metric(t("base_cum"), tonnes(b["cumulative_abatement_t"], lg),
-                tonnes(tot["cumulative_abatement_t"] - b["cumulative_abatement_t"], lg, signed=True))
+    c[3].metric(t("base_cum"), tonnes(b.cumulative_abatement_t, lg),
+                tonnes(tot["cumulative_abatement_t"] - b.cumulative_abatement_t, lg, signed=True))
     with st.expander(t("base_actions")):
-        st.table(pd.DataFrame([{t("col_year"): a["year"], t("col_measure"): runs.measure_name(a["option_id"], lg),
-                                t("col_mode"): name("mode", a["mode"])} for a in b["actions"]]))
+        st.table(pd.DataFrame([{t("col_year"): a.year, t("col_measure"): runs.measure_name(a.option_id, lg),
+                                t("col_mode"): name("mode", a.mode)} for a in b.actions]))
 
 
 def _alternatives(resolved, settings, res):
@@ -362,10 +364,10 @@ def _alternatives(resolved, settings, res):
     plan_actions = res.actions[["option_id", "year", "mode"]].to_dict(orient="records")
     rows = []
     for a in full.alternatives:
-        changes = action_changes(plan_actions, a["actions"], "", lg)
-        rows.append({t("col_rank"): a["rank"], t("col_npv"): cny(a["npv_cny"], lg),
-                     t("col_gap"): cny(a["npv_gap_cny"], lg), t("col_upfront"): cny(a["upfront_cny"], lg),
-                     t("col_abatement_cum"): num(a["cumulative_abatement_t"]),
-                     t("col_n_actions"): len(a["actions"]), t("col_diff"): "; ".join(changes) or "–"})
+        changes = action_changes(plan_actions, [asdict(x) for x in a.actions], "", lg)
+        rows.append({t("col_rank"): a.rank, t("col_npv"): cny(a.npv_cny, lg),
+                     t("col_gap"): cny(a.npv_gap_cny, lg), t("col_upfront"): cny(a.upfront_cny, lg),
+                     t("col_abatement_cum"): num(a.cumulative_abatement_t),
+                     t("col_n_actions"): len(a.actions), t("col_diff"): "; ".join(changes) or "–"})
     st.table(pd.DataFrame(rows).set_index(t("col_rank")))
     return full
