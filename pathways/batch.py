@@ -34,6 +34,7 @@ from pathways.errors import InputError, problem
 from pathways.inputs.resolve import resolve
 from pathways.inputs.run_options import check_run_options
 from pathways.inputs.sweep import TARGET_SITE, Member, Sweep, load_sweep
+from pathways.site.build import build_problem
 
 BATCH_ALTERNATIVES = 0      # batch runs never compute alternatives or explanations
 BATCH_EXPLAIN = 0
@@ -191,7 +192,6 @@ def _run_budget_group(runs: list[dict], s: dict) -> list[dict]:
     mutable budget Param (and the Problem's budget, used by the baseline and the report) and re-solve."""
     from pathways.model.milp import PlanModel
     from pathways.model.planner import payback_filter, plan_result
-    from pathways.site.build import build_problem
 
     out: list[dict] = []
     pm = None
@@ -294,7 +294,6 @@ def write_record(out_dir: str | Path, rec: dict) -> Path:
 
 def finished_ids(out_dir: str | Path, retry_failed: bool = False) -> set[str]:
     """Run ids with a result file (without the failed ones when ``retry_failed``)."""
-
     files = sorted(runs_dir(out_dir).glob("*.parquet")) if runs_dir(out_dir).is_dir() else []
     out = set()
     for p in files:

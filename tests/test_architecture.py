@@ -135,8 +135,8 @@ def test_the_checker_sees_imports_inside_functions_and_finds_a_cycle_and_a_priva
 
 def test_the_graph_covers_the_package(facts):
     graph, _ = facts
-    assert {"pathways.cli.main", "pathways.inputs.config", "pathways.cli.validate", "pathways.ui.sme"} <= set(graph)
-    assert "pathways.batch" in graph["pathways.cli.validate"]
+    assert {"pathways.cli.main", "pathways.inputs.resolve", "pathways.cli.validate", "pathways.ui.sme"} <= set(graph)
+    assert "pathways.inputs.sweep" in graph["pathways.cli.validate"]
     assert "pathways.site.build" in graph["pathways.batch"]              # imported inside a function only
 
 
@@ -148,3 +148,67 @@ def test_the_import_graph_has_no_cycle(facts):
 def test_no_module_uses_a_private_name_of_another_module(facts):
     _, private = facts
     assert private == []
+
+
+# Third-party packages that take long to import or are optional at run time: modules importing them at top level are
+# "heavy", and only heavy modules (of the package or not) may be imported inside a function, to keep start-up fast.
+# The package's __init__ is the public API (pathways.plan, .collect, .plan_park): it imports each on first use, so
+# that `import pathways.errors` (which runs __init__) stays at ~0.1 s instead of ~0.5 s with pandas and the park.
+LAZY_API = ("pathways",)
+HEAVY = ("pyomo", "pvlib", "dask", "distributed", "streamlit", "matplotlib", "scipy", "highspy", "pyarrow", "playwright")
+
+
+def lazy_import_facts(package: Path = PACKAGE) -> tuple[set[str], list[str]]:
+    """(heavy modules of the package, 'module:line: target' for every in-function import of a light package
+    module). A module is heavy when its top level (outside functions) imports a heavy third-party package or a
+    heavy module of the package."""
+    mods = _modules(package)
+    root = package.name
+    top: dict[str, set[str]] = {}            # module -> absolute names imported at top level
+    inner: dict[str, list[tuple[int, str]]] = {}
+
+    def targets(name: str, path: Path, node) -> list[str]:
+        if isinstance(node, ast.Import):
+            return [a.name for a in node.names]
+        src = _target(name, path.name == "__init__.py", node)
+        return [f"{src}.{a.name}" if f"{src}.{a.name}" in mods else src for a in node.names]
+
+    for name, path in mods.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        top[name], inner[name] = set(), []
+        stack = [(n, False) for n in tree.body]
+        while stack:
+            node, in_func = stack.pop()
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for t in targets(name, path, node):
+                    (inner[name].append((node.lineno, t)) if in_func else top[name].add(t))
+                continue
+            nested = in_func or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            stack.extend((child, nested) for child in ast.iter_child_nodes(node))
+    heavy = {m for m, ts in top.items() if any(t.split(".")[0] in HEAVY for t in ts)}
+    while True:
+        more = {m for m, ts in top.items() if m not in heavy and ts & heavy}
+        if not more:
+            break
+        heavy |= more
+    light_inner = {f"{m}:{line}: {t}" for m, items in inner.items() for line, t in items
+                   if t.startswith(root + ".") and t in mods and t not in heavy and m not in LAZY_API}
+    return heavy, sorted(light_inner)
+
+
+def test_the_lazy_import_checker_tells_heavy_from_light(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "solver.py").write_text("import pyomo.environ as pyo\n")
+    (pkg / "plan.py").write_text("from pkg.solver import pyo\n")
+    (pkg / "light.py").write_text("import json\n")
+    (pkg / "user.py").write_text("def f():\n    from pkg import plan\n    from pkg.light import json\n")
+    heavy, light_inner = lazy_import_facts(pkg)
+    assert heavy == {"pkg.solver", "pkg.plan"}
+    assert light_inner == ["pkg.user:3: pkg.light"]
+
+
+def test_light_modules_of_the_package_are_imported_at_module_top():
+    _, light_inner = lazy_import_facts()
+    assert light_inner == []

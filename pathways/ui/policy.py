@@ -31,7 +31,8 @@ import yaml
 from pathways.inputs.overrides import scenario_dir
 from pathways.inputs.sweep import load_sweep
 from pathways.errors import InputError
-from pathways.policy import TARGET_METRICS
+from pathways.batch import collect
+from pathways.policy import TARGET_METRICS, policy_settings, with_counterfactuals
 from pathways.vocabulary import FAMILIES
 from pathways.ui import charts, runs
 from pathways.ui.downloads import csv_bytes
@@ -139,7 +140,6 @@ def write_spec(spec: dict) -> Path:
 def _check(path: str, mtime: float) -> dict:
     """What the sweep would run (or the CLI's problem lines): validated like ``pathways policy`` does."""
     del mtime
-    from pathways.policy import policy_settings, with_counterfactuals
 
     try:
         sweep = load_sweep(path)
@@ -408,7 +408,6 @@ def _tables(folder: str, mtime: float) -> dict[str, pd.DataFrame]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _runs_csv(out: str, mtime: float) -> bytes:
     del mtime
-    from pathways.batch import collect
 
     return csv_bytes(collect(out))
 

@@ -14,13 +14,14 @@ import streamlit as st
 
 import pathways
 from pathways.inputs.resolve import Resolved
+from pathways.reference.catalog import load_catalog
+from pathways.reference.cities import list_cities, resolve_location
+from pathways.reference.weather import load_weather
 
 
 @st.cache_resource(show_spinner=False)
 def measure_names() -> dict[str, tuple[str, str]]:
     """measure_id -> (English name, Chinese name) from the catalog."""
-    from pathways.reference.catalog import load_catalog
-
     return {mid: (m.name_en, m.name_zh) for mid, m in load_catalog().measures.items()}
 
 
@@ -34,7 +35,6 @@ def measure_name(option_id: str, lang: str) -> str:
 
 @st.cache_data(show_spinner=False)
 def cities() -> pd.DataFrame:
-    from pathways.reference.cities import list_cities
 
     return list_cities()[["name_en", "name_zh", "province", "province_zh"]]
 
@@ -52,8 +52,6 @@ def warm_up(city: str) -> str:
     """Import the solver stack and load (and repair) the weather of the city's station once per process, while
     the user fills in the page, so the first plan is faster. Returns the station id."""
     from pathways.model import planner  # noqa: F401  (Pyomo and HiGHS take about a second to import)
-    from pathways.reference.cities import resolve_location
-    from pathways.reference.weather import load_weather
 
     try:
         loc = resolve_location(name=city)
