@@ -6,7 +6,7 @@ and the UI import their word lists from here; ``tests/test_vocabulary.py`` holds
 has its English and Chinese label where the report or the UI shows it, and that no other module spells one of these
 lists out again. Labels stay in the text modules (``planner.WHY_TEXT``, ``ui.texts.NAMES``). Adding a word means
 adding it here, to its data rows and to its labels. The financing modes are the exception: each is a registered
-record of ``pathways.model.financing`` with its behaviour and its labels, and their names (``FINANCING_MODES``)
+record of ``pathways.money.financing`` with its behaviour and its labels, and their names (``FINANCING_MODES``)
 and groups are derived there from the registry.
 
 This module imports nothing from the package: it is the root of the import graph.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pathways.model.economics import Economics
+from pathways.money.economics import Economics
 from pathways.site.problem import Option, Problem
 
 HOURS = 8760

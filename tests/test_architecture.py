@@ -212,3 +212,39 @@ def test_the_lazy_import_checker_tells_heavy_from_light(tmp_path):
 def test_light_modules_of_the_package_are_imported_at_module_top():
     _, light_inner = lazy_import_facts()
     assert light_inner == []
+
+
+# The subpackages in the order of the flow of one plan (docs/architecture.md): a module imports only from its own
+# step or earlier ones. The package root (the public API, importing on first use) is left out.
+LAYERS = (("vocabulary", "errors", "paths", "concurrency", "jsonio"), ("money",), ("reference",), ("energy",),
+          ("inputs",), ("site",), ("model",), ("results",), ("park",), ("batch",), ("policy",), ("cli",), ("ui",))
+# Imports against the flow, each with its reason (keep this short).
+UPSTREAM_ALLOWED = {("reference", "site"): "the catalog checks its rows against the sizing rules of site/sizing.py"}
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    rank = {name: i for i, group in enumerate(LAYERS) for name in group}
+
+    def step(module: str) -> str | None:
+        parts = module.split(".")
+        return parts[1] if len(parts) > 1 else None
+
+    out = []
+    for m, deps in graph.items():
+        for d in deps:
+            a, b = step(m), step(d)
+            if a in rank and b in rank and rank[b] > rank[a] and (a, b) not in UPSTREAM_ALLOWED:
+                out.append(f"{m} -> {d}")
+    return sorted(out)
+
+
+def test_every_subpackage_has_a_step_in_the_flow():
+    steps = {p.parent.name for p in PACKAGE.glob("*/__init__.py")} | {p.stem for p in PACKAGE.glob("*.py")}
+    assert steps - {"__init__"} == {name for group in LAYERS for name in group}
+
+
+def test_imports_follow_the_flow(facts):
+    graph, _ = facts
+    assert layer_violations({"pathways.site.build": {"pathways.model.milp"}}) == \
+        ["pathways.site.build -> pathways.model.milp"]
+    assert layer_violations(graph) == []

@@ -223,7 +223,7 @@ def test_consistent_with_other_data_files(cat):
 
 
 def test_financing_table_has_the_contract_terms(cat):
-    from pathways.model.financing import DEFAULT_TERMS
+    from pathways.money.financing import DEFAULT_TERMS
     for mode, terms in DEFAULT_TERMS.items():
         assert set(terms) <= set(cat.financing[mode]), mode      # economics finds every term it uses
     assert cat.financing["emc_pv"]["discount_frac"] == pytest.approx(0.15)     # 85 % of the tariff
@@ -542,16 +542,16 @@ def test_interest_subsidies_by_year_and_province(cat):
 
 
 def test_bank_loan_offered_wherever_finance_lease_is_and_named_everywhere(cat):
-    from pathways.model import financing, planner
-    from pathways.results import report
+    from pathways.model import planner
+    from pathways.money import financing
     from pathways.inputs import schema
     for m in cat.measures.values():
         assert ("finance_lease" in m.financing_modes) == ("bank_loan" in m.financing_modes), m.measure_id
     assert set(FINANCING_MODES) == set(schema.FINANCING_MODES) == set(financing.FINANCING_MODES)
     for lang in ("en", "zh"):
-        assert set(FINANCING_MODES) <= set(report.MODE_TEXT[lang]), lang
+        assert set(FINANCING_MODES) <= set(financing.MODE_TEXT[lang]), lang
         assert {"finance_lease", "bank_loan"} <= set(planner.WHY_TEXT[lang]["mode"]), lang
-    assert report.MODE_TEXT["zh"]["bank_loan"] == "银行贷款"
+    assert financing.MODE_TEXT["zh"]["bank_loan"] == "银行贷款"
 
 
 def test_asset_classes_and_tax_parameters(cat):

@@ -2,7 +2,7 @@
 import re
 from pathlib import Path
 
-import pathways.model.economics as economics
+import pathways.money.economics as economics
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +25,7 @@ def flat(text: str) -> str:
 def test_readme_methodology_and_docstring_agree():
     texts = {"README.md": flat((ROOT / "README.md").read_text(encoding="utf-8")),
              "docs/methodology.md": flat((ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")),
-             "pathways/model/economics.py docstring": flat(economics.__doc__)}
+             "pathways/money/economics.py docstring": flat(economics.__doc__)}
     for topic, phrases in CONVENTIONS.items():
         for phrase in phrases:
             for name, text in texts.items():

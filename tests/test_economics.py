@@ -6,9 +6,9 @@ import numpy_financial as npf
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pathways.model.economics import (Economics, annuity_factor, cash_payback_years, discount_factors,
+from pathways.money.economics import (Economics, annuity_factor, cash_payback_years, discount_factors,
                                       investment_payback_years, irr, straight_line, within_limit)
-from pathways.model.financing import DEFAULT_TERMS, financing, replacement_schedule
+from pathways.money.financing import DEFAULT_TERMS, financing, replacement_schedule
 from pathways.model.evaluator import evaluate
 from pathways.site.problem import Action, Option
 
@@ -209,7 +209,7 @@ def test_tax_status_selects_the_rate_and_basis_switches_tax_off():
 
 
 def test_default_terms_cover_every_financing_mode():
-    from pathways.model.financing import FINANCING_MODES
+    from pathways.money.financing import FINANCING_MODES
     assert set(DEFAULT_TERMS) == set(FINANCING_MODES)
 
 

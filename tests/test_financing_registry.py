@@ -1,4 +1,4 @@
-"""The financing-mode registry (pathways/model/financing.py): for every registered mode the MILP's cash rows of a
+"""The financing-mode registry (pathways/money/financing.py): for every registered mode the MILP's cash rows of a
 sample action equal the evaluator's cash flows of that action year by year; hand formulas (numpy-financial) for
 the borrowed modes and by hand for a contract; a mode missing a part is refused when it is registered."""
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pyomo.environ as pyo
 import pytest
 from pyomo.repn import generate_standard_repn
 
-from pathways.model.economics import discount_factors
+from pathways.money.economics import discount_factors
 from pathways.model.evaluator import COMPONENTS, evaluate
-from pathways.model.financing import (MODES, ContractYear, Mode, pay_instalments, pay_nothing, pay_upfront, register,
+from pathways.money.financing import (MODES, ContractYear, Mode, pay_instalments, pay_nothing, pay_upfront, register,
                                       share_of_savings)
 from pathways.model.milp import PlanModel
 from pathways.site.problem import Action, Option

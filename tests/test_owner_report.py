@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import pathways
+from pathways.model import estimates
 from pathways.results import owner as rep
 from pathways.cli.main import main
 from pathways.paths import DATA_DIR
@@ -85,7 +86,7 @@ def test_first_steps_of_a_real_plan_respect_its_prerequisites(res):
 
 
 def test_estimates_name_catalog_parameters_and_assumptions_with_their_sources(res):
-    est = rep.plan_estimates(res)
+    est = estimates.plan_estimates(res)
     by_key = {x["key"]: x for x in est}
     in_plan = set(res.actions["measure_id"])
     with open(DATA_DIR / "catalog" / "parameters.csv", encoding="utf-8") as fh:
@@ -104,7 +105,7 @@ def test_estimates_name_catalog_parameters_and_assumptions_with_their_sources(re
     assert by_key["finance.discount_rate_real"]["source"].startswith("ESTIMATE")
     # ... unless the owner sets it
     own = pathways.plan(SMALL, set_values=["finance.discount_rate=0.08"], alternatives=0, explain=0)
-    assert "finance.discount_rate_real" not in {x["key"] for x in rep.plan_estimates(own)}
+    assert "finance.discount_rate_real" not in {x["key"] for x in estimates.plan_estimates(own)}
 
 
 def test_sizes_say_what_they_are_in_both_languages():
@@ -118,7 +119,8 @@ def test_sizes_say_what_they_are_in_both_languages():
 def test_report_texts_exist_in_both_languages():
     assert TEXT["en"].keys() == TEXT["zh"].keys()
     assert rep.TEXT["en"].keys() == rep.TEXT["zh"].keys()
-    assert all(en and zh for en, zh in rep.PARAM_NAMES.values())
+    assert estimates.ESTIMATE_TEXT["en"].keys() == estimates.ESTIMATE_TEXT["zh"].keys()
+    assert all(en and zh for en, zh in estimates.PARAM_NAMES.values())
 
 
 def _english_words(text: str, allowed: set[str]) -> set[str]:
@@ -143,7 +145,7 @@ def test_reports_have_their_sections_and_the_chinese_one_no_english(res):
     allowed = {"kWp", "kWh", "MWh", "CO2", "W", "m2", "hall"} | set(res.site["name"].split())
     allowed |= {w for name in res.actions["name_zh"] for w in re.findall(r"[A-Za-z]+", name)}
     body = zh
-    for src in sorted({x["source"] for x in rep.plan_estimates(res)}, key=len, reverse=True):
+    for src in sorted({x["source"] for x in estimates.plan_estimates(res)}, key=len, reverse=True):
         body = body.replace(src, "")                          # cited sources stay in the language they are in
     assert _english_words(body, allowed) == set()
 
@@ -173,4 +175,4 @@ def test_estimates_name_the_inflation_rate_when_a_plan_borrows(res):
     # the small site's plan finances its PV with a bank loan; the instalments are turned into real money with the
     # estimated inflation rate of data/defaults.yaml
     assert res.actions["mode"].isin(["finance_lease", "bank_loan"]).any()
-    assert "finance.inflation_rate" in {e["key"] for e in rep.plan_estimates(res)}
+    assert "finance.inflation_rate" in {e["key"] for e in estimates.plan_estimates(res)}

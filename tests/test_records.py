@@ -11,7 +11,7 @@ import pytest
 import pathways
 from pathways.jsonio import to_jsonable
 from pathways.model.planner import why_not_text
-from pathways.results.records import Alternative, Baseline, BindingConstraint, Explanation, Rejection
+from pathways.model.records import Alternative, Baseline, BindingConstraint, Explanation, Rejection
 from pathways.site.problem import Action
 
 SMALL = str(Path(__file__).parent / "fixtures" / "site_plan_small.yaml")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pathways.model.economics import Economics
+from pathways.money.economics import Economics
 from pathways.model.evaluator import battery_fade, evaluate, pv_reference
 from pathways.model.milp import PlanModel, solve_with_storage_cuts
 from pathways.site.problem import Action, Option, Problem

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pathways import vocabulary as v
-from pathways.model import financing as f          # the financing modes' names and groups, derived from its registry
+from pathways.money import financing as f          # the financing modes' names and groups, derived from its registry
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "pathways"
@@ -210,12 +210,12 @@ def assert_labels(table: dict[str, dict[str, str]], words, what: str) -> None:
 
 
 def test_report_labels_every_mode_and_asset_class():
-    from pathways.results import owner as owner_report
     from pathways.model import planner
     from pathways.results import report
-    assert_labels(owner_report.MODE_TEXT, f.FINANCING_MODES, "owner_report.MODE_TEXT")
-    assert report.MODE_TEXT is owner_report.MODE_TEXT
-    assert_labels(owner_report.ASSET_CLASSES, v.ASSET_CLASSES, "owner_report.ASSET_CLASSES")
+    from pathways.model import estimates
+    assert_labels(f.MODE_TEXT, f.FINANCING_MODES, "financing.MODE_TEXT")
+    assert report.MODE_TEXT is f.MODE_TEXT
+    assert_labels(estimates.CLASS_SUFFIX, v.ASSET_CLASSES, "estimates.CLASS_SUFFIX")
     # why_text names the contract of every mode but own
     why = {lg: planner.WHY_TEXT[lg]["mode"] for lg in ("en", "zh")}
     assert_labels(why, [m for m in f.FINANCING_MODES if m != "own"], "planner.WHY_TEXT mode")

@@ -1,7 +1,7 @@
 """Exact year-by-year simulation of a plan: energy by carrier, hourly bills, emissions, owner cash flows and KPIs.
 
 This is what reports show. It follows the energy model written in ``pathways.site.problem`` and the cash-flow
-conventions of ``pathways.model.economics``; it does not share code with the MILP, so tests can hold one against the
+conventions of ``pathways.money.economics``; it does not share code with the MILP, so tests can hold one against the
 other. Each yearly flow is booked at the end of its year, each upfront payment at the start of its year.
 
 Attribution to actions (for explanations and ESCO contracts): chain savings are attributed in chain order
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pathways.model.economics import cash_payback_years, discount_factors, investment_payback_years, straight_line
-from pathways.model.financing import MODES, ContractYear, replacement_schedule
+from pathways.money.economics import cash_payback_years, discount_factors, investment_payback_years, straight_line
+from pathways.money.financing import MODES, ContractYear, replacement_schedule
 from pathways.site.problem import Action, Problem, chains, deemed_saving_cny
 from pathways.energy.value import StorageDispatch
 
@@ -299,7 +299,7 @@ def evaluate(problem: Problem, plan: list[Action]) -> PlanEvaluation:
             age = k - a.year + 1
             term = in_term(j, k)
             energy = saved_value[j]
-            if term:                        # the contract's cash of this year (``pathways.model.financing``)
+            if term:                        # the contract's cash of this year (``pathways.money.financing``)
                 de, dfuel = deemed_saving_cny(p, o)
                 he, hf = hosted_baseline_cost(p, o)
                 year = ContractYear(

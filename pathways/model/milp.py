@@ -6,7 +6,7 @@ x[o,t,m] in {0,1} adopts option o in year t with mode m; s[o,t,m] >= 0 is its si
 like at the end of their lives, so an option adopted stays active to the horizon; g = all; g = a mode m whose
 contract settles on the plan's energy (the measured saving of storage, the savings of hosted end uses): the (t,m)
 within its contract term, for the contract payments). The financing modes and their cash formulas are those of
-``pathways.model.financing``: a contract's cash on what is known per action (capex, roof area, deemed saving,
+``pathways.money.financing``: a contract's cash on what is known per action (capex, roof area, deemed saving,
 baseline cost of hosted end uses) enters per column, its coefficients on energy quantities weight the
 linearisations of those quantities.
 
@@ -41,8 +41,8 @@ import pyomo.environ as pyo
 
 from pathways.concurrency import HIGHS_LOCK
 from pathways.energy.value import exact_pv_value, pv_value_curve
-from pathways.model.economics import discount_factors, straight_line
-from pathways.model.financing import MODES, ContractYear, Financing, contract_coefficients, replacement_schedule
+from pathways.money.economics import discount_factors, straight_line
+from pathways.money.financing import MODES, ContractYear, Financing, contract_coefficients, replacement_schedule
 from pathways.model.evaluator import battery_fade, hosted_baseline_cost, hosted_end_uses, pv_reference, storage_dispatch
 from pathways.site.problem import Action, Problem, chains, deemed_saving_cny
 
@@ -794,7 +794,7 @@ class PlanModel:
         return self.capex(c) - self.sub[c]
 
     def _cash_flows(self) -> None:
-        """The owner's money, as in ``pathways.model.evaluator`` (conventions in ``pathways.model.economics``): yearly flow F[k]
+        """The owner's money, as in ``pathways.model.evaluator`` (conventions in ``pathways.money.economics``): yearly flow F[k]
         (end of year k, after instalments, fees, ESCO payments and tax), spend[t] (start of plan year t: upfront,
         down payments, upfront fees and replacements the owner pays), gross[k] (saving before financing and tax of
         the owner-financed assets, for the investment payback) and the NPV."""

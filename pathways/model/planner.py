@@ -18,11 +18,11 @@ import pyomo.environ as pyo
 from pathways.errors import InputError, problem as pline
 from pathways.inputs.resolve import Resolved, resolve
 from pathways.inputs.run_options import check_model_argument, check_run_options
-from pathways.model.economics import discount_factors, within_limit
-from pathways.model.financing import MODES, ContractYear
+from pathways.money.economics import discount_factors, within_limit
+from pathways.money.financing import MODES, ContractYear
 from pathways.model.evaluator import PlanEvaluation, evaluate, hosted_baseline_cost, owner_cash_by_year
-from pathways.results.owner import plan_estimates
-from pathways.results.records import Alternative, Baseline, BindingConstraint, Explanation, PlanResult, Rejection
+from pathways.model.estimates import plan_estimates
+from pathways.model.records import Alternative, Baseline, BindingConstraint, Explanation, PlanResult, Rejection
 from pathways.model.warnings import plan_warnings
 from pathways.model.milp import PlanModel, solve_with_storage_cuts
 from pathways.site.problem import Action, Problem, deemed_saving_cny

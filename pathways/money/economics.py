@@ -18,11 +18,11 @@ Conventions (also in README.md):
   audits) are renewed the same way. Whoever owns the asset then pays: the owner, except on a leased roof (the
   investor) and within an ESCO or EMC term (the ESCO). The asset in place at point H is credited a straight-line
   residual value, cost basis x (years of its life left after H) / lifetime, to whoever owns it then.
-  ``pathways.model.financing.replacement_schedule`` gives the points. A tenant plans over the years left on its lease
+  ``pathways.money.financing.replacement_schedule`` gives the points. A tenant plans over the years left on its lease
   (``Economics.horizon_years`` = min(H, years left)) and leaves its assets to the landlord: no residual value.
 
 Financing modes (who pays the capex, who holds the asset, what each contract pays in its term): one registered
-record per mode in ``pathways.model.financing``, with the replacement schedule that depends on who holds the asset.
+record per mode in ``pathways.money.financing``, with the replacement schedule that depends on who holds the asset.
 Borrowed money (``finance_lease``, ``bank_loan``): the owner pays a down payment of the net capex (capex less upfront
 subsidy) and an upfront fee on the financed rest at the start of the action's year t, then a constant nominal
 annuity at the nominal interest rate over the term. Instalments are nominal, so in the real terms of the model the

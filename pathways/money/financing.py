@@ -1,7 +1,7 @@
 """The financing modes of an action: one registered ``Mode`` per mode, everything about it side by side.
 
 A mode says who holds the asset (``holder``), which asset classes it may finance, what the owner pays for the capex
-(``capex``: per CNY of net capex, on the time grid of ``pathways.model.economics``), what its contract pays in each
+(``capex``: per CNY of net capex, on the time grid of ``pathways.money.economics``), what its contract pays in each
 year of its term (``contract``), its fallback contract terms and its names in the owner's words (en/zh). The MILP
 (``pathways.model.milp``), the evaluator (``pathways.model.evaluator``), the planner's ESCO check and explanations,
 the report's labels and the site builder read a mode only from here; the mode names and their groups below are
@@ -34,7 +34,7 @@ Modes (owner's view; terms in data/catalog/financing.csv by mode and asset class
   subsidies are the investor's. Afterwards the PV is transferred to the owner.
 * ``roof_lease``: the investor rents the roof: the owner receives ``rent_cny_per_m2_year`` * roof area for
   ``term_years`` and nothing else.
-* ``finance_lease`` and ``bank_loan``: borrowed money as in ``pathways.model.economics``: the owner pays
+* ``finance_lease`` and ``bank_loan``: borrowed money as in ``pathways.money.economics``: the owner pays
   ``down_payment_frac`` of the net capex and an upfront fee of ``fee_frac`` of the financed rest at the start of
   the action's year, then a constant nominal annuity at the nominal ``interest_rate`` over ``term_years``, in real
   money through the inflation rate. An interest subsidy (``interest_subsidy_pp`` percentage points of the outstanding
@@ -49,7 +49,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from pathways.model.economics import Economics, annuity_factor
+from pathways.money.economics import Economics, annuity_factor
 from pathways.vocabulary import ASSET_CLASSES
 
 #: Who holds the asset: the owner (who pays its capex), an investor during the contract term and the owner after
@@ -348,6 +348,8 @@ PV_ONLY_MODES = tuple(n for n, m in MODES.items() if m.asset_classes == ("pv",))
 PV_MODES = tuple(n for n, m in MODES.items() if "pv" in m.asset_classes)
 #: Modes a site offers for storage.
 BATTERY_MODES = tuple(n for n, m in MODES.items() if "storage" in m.asset_classes)
+#: The modes' names in the owner's words, by language.
+MODE_TEXT = {lang: {n: m.label[lang] for n, m in MODES.items()} for lang in ("en", "zh")}
 #: Fallback contract terms of every mode (the catalog's financing table wins).
 DEFAULT_TERMS = {n: dict(m.default_terms) for n, m in MODES.items()}
 
@@ -363,7 +365,7 @@ def replacement_schedule(start_year: int, lifetime_years: int, horizon_years: in
     """Replacement points paid by the owner, the residual fraction at H, whether the owner holds the asset at H,
     and whether the residual is on the first installation (cost basis after subsidy) or a replacement.
 
-    Conventions in ``pathways.model.economics``: the owner pays a replacement when it holds the asset in the
+    Conventions in ``pathways.money.economics``: the owner pays a replacement when it holds the asset in the
     contract year the replacement starts (``Mode.holder``); ``term_years`` is the contract term of ``mode``.
     """
     t, L, H = start_year, max(int(lifetime_years), 1), horizon_years

@@ -13,8 +13,8 @@ import pandas as pd
 from pathways.energy.pv import profile_for_station
 from pathways.energy.value import battery_value_curve
 from pathways.errors import InputError, problem as pline, suggest
-from pathways.model.economics import discount_factors
-from pathways.model.financing import replacement_schedule
+from pathways.money.economics import discount_factors
+from pathways.money.financing import replacement_schedule
 from pathways.reference import tables
 from pathways.reference.catalog import load_catalog
 from pathways.reference.cities import resolve_location
@@ -71,7 +71,7 @@ def rollout_queue(energy_mwh, maturity, capacity, T: int) -> tuple[list[int], li
 
 def asset_npv_factor(df: np.ndarray, H: int, build: int, life: int, om_frac: float) -> float:
     """CNY of NPV per CNY of capex of a park-owned asset built at the start of ``build``: capex, O&M as a share of
-    capex each year, like-for-like replacement within H, straight-line residual at H (``pathways.model.economics``)."""
+    capex each year, like-for-like replacement within H, straight-line residual at H (``pathways.money.economics``)."""
     points, left, owner_at_h, _ = replacement_schedule(build, life, H, "own", 0)
     f = df[build - 1] + om_frac * float(df[build:H + 1].sum()) + sum(df[p] for p in points)
     return f - (left * df[H] if owner_at_h else 0.0)

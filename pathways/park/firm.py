@@ -27,9 +27,9 @@ import pyomo.environ as pyo
 
 from pathways.concurrency import HIGHS_LOCK
 from pathways.energy.value import pv_value_curve
-from pathways.model.economics import discount_factors
+from pathways.money.economics import discount_factors
 from pathways.model.evaluator import evaluate
-from pathways.model.financing import MODES
+from pathways.money.financing import MODES
 from pathways.model.milp import PlanModel, clean_pieces, pin_highs_threads, pwl_pieces
 from pathways.model.planner import actions_table, payback_filter
 from pathways.park.master import Prices

@@ -57,7 +57,7 @@ import pandas as pd
 from pathways.paths import DATA_DIR
 from pathways.errors import InputError, problem, suggest
 from pathways.site.sizing import SIZING_RULES
-from pathways.model.financing import FINANCING_MODES, PV_ONLY_MODES
+from pathways.money.financing import FINANCING_MODES, PV_ONLY_MODES
 from pathways.vocabulary import (ASSET_CLASSES, CARRIER_UNITS as ALL_CARRIER_UNITS, CARRIERS, ELECTRIC_END_USES, FAMILIES,
                          FUEL_CARRIERS, FUEL_END_USES, MEASURE_END_USES as END_USES, MOUNTINGS, ROOF_TYPES)
 
@@ -139,7 +139,7 @@ for _carrier, _unit in CARRIER_UNITS.items():
 for _rule in SIZING_RULES.values():     # parameters only a sizing rule reads (pathways.site.sizing)
     PARAMETERS.update({name: ParamSpec(*spec) for name, spec in _rule.parameters.items()})
 
-# Contract terms in financing.csv (names as used by the modes of pathways.model.financing).
+# Contract terms in financing.csv (names as used by the modes of pathways.money.financing).
 FINANCING_PARAMETERS: dict[str, ParamSpec] = {
     "esco_share_of_savings": ParamSpec("fraction", "fraction", "shared savings: ESCO's share during the term"),
     "guaranteed_saving_frac": ParamSpec("fraction", "fraction", "guaranteed savings: share of modelled savings"),

@@ -13,9 +13,9 @@ import numpy as np
 from pathways.errors import EXIT_INFEASIBLE, EXIT_OK, EXIT_SOLVER_ERROR, EXIT_TIME_LIMIT
 from pathways.jsonio import emit_json
 from pathways.reference.cities import list_cities
-from pathways.results.owner import (MODE_TEXT, first_steps, measure_label, owner_cash_table, plan_estimates,
-                                    plan_paybacks, size_text, tax_basis, unit_text, warnings_of)
-from pathways.results.records import PlanResult
+from pathways.money.financing import MODE_TEXT
+from pathways.results.owner import (first_steps, measure_label, owner_cash_table, plan_paybacks, size_text, tax_basis, unit_text, warnings_of)
+from pathways.model.records import PlanResult
 
 TEXT = {
     "en": {"title": "Decarbonisation plan", "station": "weather station {id}, {km:.0f} km",
@@ -206,7 +206,7 @@ def format_plan(result: PlanResult, lang: str = "en", verbose: bool = False, roo
     if b is not None:
         lines += ["", f"{t['baseline']}: " + t["baseline_line"].format(
             npv=b.npv_cny, base=b.cumulative_abatement_t, plan=tot.get("cumulative_abatement_t", 0))]
-    estimates = getattr(result, "estimates", None) or plan_estimates(result)
+    estimates = result.estimates
     if estimates:
         lines += ["", t["estimates"] + ":"]
         for x in estimates:

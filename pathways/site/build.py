@@ -18,7 +18,7 @@ from pathways.reference import tables
 from pathways.reference.catalog import Catalog, Measure, load_catalog, with_site_changes
 from pathways.reference.cities import Location, resolve_location
 from pathways.inputs.resolve import Resolved
-from pathways.model.economics import Economics
+from pathways.money.economics import Economics
 from pathways.errors import InputError, problem as problem_line, suggest
 from pathways.energy.load import fuel_use_by_end_use, hourly_load_kw, load_from_csv, load_sector_defaults
 from pathways.site.problem import Option, Problem

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pathways.model.economics import Economics
-from pathways.model.financing import DEFAULT_TERMS
+from pathways.money.economics import Economics
+from pathways.money.financing import DEFAULT_TERMS
 from pathways.vocabulary import ASSET_CLASSES   # financing terms and tax lives differ by asset class
 
 KINDS = ("chain", "heat", "pv", "battery", "fixed")
@@ -89,6 +89,7 @@ class Option:
     tax_depreciation_years: int = 10     # straight-line tax life of its capex
     tax_credit_frac: float = 0.0         # purchase credit against income tax (qualifying energy-saving equipment)
     carbon_credit_eligible: bool = False  # a credit methodology covers its abatement (PV under carbon inclusion)
+    grid_kva_added: float = 0.0          # transformer upgrade: kVA it adds to the site's grid connection
     why: str = ""                        # one line: where the numbers come from
 
     @property
@@ -136,6 +137,19 @@ class Problem:
     pv_curve_tolerance: float = 0.002
     management_cap_frac: float = 1.0                # site-wide items save at most this share of an end use (1: no cap)
     carrier_warning_frac: float = 0.30              # pathways.model.warnings: efficiency saving per carrier above it warns
+    # grid connection (MILP family grid_connection): the transformer's kVA (inf: no limit) x power factor carries
+    # the PV's AC output (kWp / DC-AC ratio) and the baseline peak plus the new electric loads' peak (heat kW_th /
+    # COP); PV kWp in total at most pv_max_kwp_self_share (the minimum self-consumed share)
+    transformer_kva: float = float("inf")
+    power_factor: float = 0.9
+    pv_dc_ac_ratio: float = 1.2
+    baseline_peak_kw: float = 0.0
+    pv_max_kwp_self_share: float = float("inf")
+
+    @property
+    def grid_limit_kw(self) -> float:
+        """Real power the existing transformer carries, kW."""
+        return self.transformer_kva * self.power_factor
 
     @property
     def horizon(self) -> int:
@@ -170,7 +184,7 @@ class Problem:
 
     def terms(self, mode: str, asset_class: str = "all") -> dict[str, float]:
         """Contract terms of ``mode`` for an asset class: the class's own rows over the mode's ``all`` rows over
-        the fallback defaults of ``pathways.model.financing.DEFAULT_TERMS``."""
+        the fallback defaults of ``pathways.money.financing.DEFAULT_TERMS``."""
         return {**DEFAULT_TERMS[mode], **self.financing_terms.get((mode, "all"), {}),
                 **self.financing_terms.get((mode, asset_class), {})}
 

@@ -50,7 +50,7 @@ from pathways.inputs.schema import Site
 from pathways.reference.cities import Location
 from pathways.reference.tables import Fuel
 from pathways.site.problem import Option
-from pathways.model.financing import BATTERY_MODES, MODES, PV_MODES
+from pathways.money.financing import BATTERY_MODES, MODES, PV_MODES
 from pathways.vocabulary import ELECTRIC_END_USES, END_USES, FUEL_END_USES
 
 

@@ -15,8 +15,8 @@ import streamlit as st
 from pathways.results import owner as rep
 from pathways.errors import InputError
 from pathways.model.planner import why_not_text, why_text
-from pathways.results.records import BindingConstraint
-from pathways.model.financing import FINANCING_MODES
+from pathways.model.records import BindingConstraint
+from pathways.money.financing import FINANCING_MODES
 from pathways.vocabulary import FUEL_CARRIERS, FUEL_END_USES, OBJECTIVES, ROOF_TYPES, SECTORS, SHIFTS
 from pathways.ui import charts, runs
 from pathways.ui.compare import action_changes
@@ -257,7 +257,7 @@ def _owner_cash(res) -> None:
 def _estimates(res, resolved) -> None:
     """The estimated figures the plan rests on, with their sources."""
     lg = lang()
-    est = getattr(res, "estimates", None) or rep.plan_estimates(res, assumptions=resolved.assumptions)
+    est = res.estimates
     if not est:
         return
     with st.expander(t("estimates_title", n=len(est))):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pathways.results.report import MODE_TEXT
+from pathways.money.financing import MODE_TEXT
 
 LANGS = ("zh", "en")
 
