@@ -301,7 +301,6 @@ def load_from_csv(path: str | Path, *, max_linear_gap_h: int = 6,
 
     import io
 
-
     p = Path(path)
     if not p.is_file():
         raise InputError(problem(field_path, str(path), "an existing CSV file"))

@@ -388,7 +388,6 @@ def read_user_profile(path: str | Path, field: str = "pv_profile") -> np.ndarray
     Values must be finite, >= 0 and <= 1.2 kW/kWp. Returns a float array."""
     import io
 
-
     p = Path(path)
     if not p.is_file():
         raise InputError(problem(field, str(path), "an existing CSV file with 8760 values of kW per kWp"))
