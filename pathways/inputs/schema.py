@@ -37,7 +37,6 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConst
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
-from pathways.energy.tariff import EXPORT_PRICE_BASES
 from pathways.errors import InputError, problem, suggest
 from pathways.money.financing import FINANCING_MODES
 from pathways.vocabulary import (CARRIER_UNITS, ELECTRIC_END_USES, FAMILIES, FUEL_CARRIERS, FUEL_END_USES, MOUNTINGS,
@@ -202,9 +201,6 @@ class Electricity(_Strict):
     metered_csv: str | None = Field(None, min_length=1,
                                     description="hourly or 15-min CSV (timestamp, kw), relative to the model file")
     tariff: Tariff = Field(default_factory=Tariff)
-    export_price: Literal[EXPORT_PRICE_BASES] | Annotated[float, Field(ge=0, le=5)] | None = Field(
-        None, description="price of PV surplus: mechanism, market, coal_benchmark, none or CNY/kWh; null = the rule "
-                          "in force for the base year (data/tariffs/export_rules.csv)")
 
 
 class Fuel(_Strict):
