@@ -484,6 +484,9 @@ def plan_result(problem, ctx: SiteContext, resolved, pm, res, allowed, objective
         cuts.append(name)
         r = pm.solve(time_limit=min(left, 10.0), gap=5e-3)
         if r.status not in ("optimal", "time_limit", "gap_not_reached") or not r.plan:
+            if r.status in ("time_limit", "gap_not_reached"):      # the solver ran out of time before a plan
+                notes.append(f"alternative plans dropped after {len(alts)} of {alternatives}: "
+                             "the time limit was used up")
             break
         ev_alt = evaluate(problem, r.plan)
         alts.append(Alternative(rank=k + 2, npv_gap_cny=ev.npv_cny - ev_alt.npv_cny,
